@@ -31,6 +31,13 @@ public interface MetadataStore extends AutoCloseable {
    */
   <T> T write(WriteOp<T> op);
 
+  /**
+   * Allocates a fresh inode id without a transaction, for data written before its metadata
+   * commits (block files are named after it). Ids are never reused once a transaction that
+   * follows has committed.
+   */
+  long newInodeId();
+
   /** Sizes of the store, for metrics and benchmarks. */
   Stats stats();
 

@@ -73,6 +73,7 @@ public final class LmdbMetadataStore implements MetadataStore {
   private final LmdbTxnView.Scratch writerScratch = new LmdbTxnView.Scratch();
   private volatile boolean closed;
   private long mapSize;
+  private long persistedNextInodeId;
 
   private LmdbMetadataStore(Path dir, Options options) {
     this.dir = dir;
@@ -220,7 +221,6 @@ public final class LmdbMetadataStore implements MetadataStore {
   }
 
   private void runBatch(List<Pending<?>> batch) {
-    long idMark = nextInodeId.get();
     Object[] results = new Object[batch.size()];
     Throwable[] errors = new Throwable[batch.size()];
     try (Txn<ByteBuffer> txn = env.txnWrite()) {
@@ -247,10 +247,11 @@ public final class LmdbMetadataStore implements MetadataStore {
       if (errors[0] != null && batch.size() == 1) {
         txn.abort();
       } else {
+        persistInodeCounter(txn);
         txn.commit();
       }
     } catch (Env.MapFullException e) {
-      nextInodeId.set(Math.max(nextInodeId.get(), idMark));
+      persistedNextInodeId = 0;
       throw e;
     }
     for (int i = 0; i < batch.size(); i++) {
@@ -288,14 +289,23 @@ public final class LmdbMetadataStore implements MetadataStore {
         }
       }
       nextInodeId.set(next);
+      persistedNextInodeId = stored == null ? 0 : stored.getLong(0);
     }
   }
 
-  long allocateInodeId(Txn<ByteBuffer> txn, LmdbTxnView.Scratch scratch) {
-    long id = nextInodeId.getAndIncrement();
-    scratch.out.reset().putLong(id + 1);
-    meta.put(txn, NEXT_INODE_KEY, scratch.out.flip());
-    return id;
+  @Override
+  public long newInodeId() {
+    return nextInodeId.getAndIncrement();
+  }
+
+  /** Called in every write batch: makes the id counter as durable as the records using it. */
+  private void persistInodeCounter(Txn<ByteBuffer> txn) {
+    long next = nextInodeId.get();
+    if (next != persistedNextInodeId) {
+      writerScratch.out.reset().putLong(next);
+      meta.put(txn, NEXT_INODE_KEY, writerScratch.out.flip());
+      persistedNextInodeId = next;
+    }
   }
 
   private void ensureRoot() {

@@ -199,7 +199,7 @@ final class LmdbTxnView implements MetaTxn {
 
   @Override
   public long newInodeId() {
-    return store.allocateInodeId(txn, scratch);
+    return store.newInodeId();
   }
 
   @Override

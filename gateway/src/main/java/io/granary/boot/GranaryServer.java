@@ -1,0 +1,179 @@
+package io.granary.boot;
+
+import io.granary.admin.AdminServer;
+import io.granary.config.GranaryConfig;
+import io.granary.config.Sizes;
+import io.granary.engine.EngineOptions;
+import io.granary.engine.GranaryEngine;
+import io.granary.metadata.lmdb.LmdbMetadataStore;
+import io.granary.storage.TierSpec;
+import io.granary.storage.policy.EvictionPolicies;
+import io.granary.storage.tiered.TieredBlockStore;
+import io.granary.storage.ufs.UnderStorages;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: metadata, cache tiers, the engine and the listeners, started from a
+ * configuration and stopped in reverse order.
+ */
+public final class GranaryServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GranaryServer.class);
+
+  private final GranaryConfig config;
+  private final Path dataDir;
+  private LmdbMetadataStore meta;
+  private TieredBlockStore blocks;
+  private GranaryEngine engine;
+  private Vertx vertx;
+  private AdminServer admin;
+  private List<GranaryConfig.Credential> credentials;
+  private volatile boolean closed;
+
+  private GranaryServer(GranaryConfig config) {
+    this.config = config;
+    this.dataDir = Path.of(config.dataDir).toAbsolutePath().normalize();
+  }
+
+  /**
+   * Starts a gateway and prints one {@code <name> listening on http://HOST:PORT} line per
+   * listener to {@code out}.
+   */
+  public static GranaryServer start(GranaryConfig config, Map<String, String> env, PrintStream out) throws IOException {
+    GranaryServer s = new GranaryServer(config);
+    try {
+      s.open(env, out);
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private void open(Map<String, String> env, PrintStream out) throws IOException {
+    Files.createDirectories(dataDir);
+    credentials = KeyStore.resolve(config, dataDir, env);
+    meta = LmdbMetadataStore.open(dataDir.resolve("metadata"));
+    List<TierSpec> tiers = tierSpecs();
+    blocks = TieredBlockStore.open(tiers, meta, EvictionPolicies.create(config.eviction, tiers.size()),
+        System::currentTimeMillis);
+    EngineOptions eo = EngineOptions.defaults().withBlockSize(config.blockSizeBytes());
+    eo = new EngineOptions(eo.blockSize(), config.ufsThreads, eo.listPageSize(), eo.clock());
+    engine = new GranaryEngine(meta, blocks, eo, UnderStorages::create);
+    String rootUri = config.root.uri == null || config.root.uri.isBlank()
+        ? "file://" + dataDir.resolve("ufs")
+        : config.root.uri;
+    if (rootUri.startsWith("file://")) {
+      Files.createDirectories(Path.of(rootUri.substring("file://".length())));
+    }
+    engine.start(rootUri, config.root.options);
+    vertx = Vertx.vertx();
+    admin = new AdminServer(engine);
+    await(admin.listen(vertx, config.host, config.admin.port));
+    out.println("admin listening on http://" + config.host + ":" + admin.port());
+    out.flush();
+    LOG.info("granary started: data in {}, root under-storage {}", dataDir, rootUri);
+  }
+
+  private List<TierSpec> tierSpecs() throws IOException {
+    List<TierSpec> specs = new ArrayList<>();
+    if (config.tiers.isEmpty()) {
+      Path shm = Path.of("/dev/shm");
+      if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+        specs.add(new TierSpec("MEM", shm.resolve("granary").resolve(instanceId()), Sizes.parse("1GiB")));
+      }
+      specs.add(new TierSpec("SSD", dataDir.resolve("cache"), Sizes.parse("16GiB")));
+      return specs;
+    }
+    for (GranaryConfig.Tier t : config.tiers) {
+      if (t.name == null || t.path == null || t.quota == null) {
+        throw new IllegalArgumentException("each tier needs name, path and quota");
+      }
+      Path dir = Path.of(t.path);
+      specs.add(new TierSpec(t.name, dir.isAbsolute() ? dir : dataDir.resolve(dir), Sizes.parse(t.quota),
+          t.highWatermark, t.lowWatermark));
+    }
+    return specs;
+  }
+
+  /** A stable id for this data directory, so several gateways can share /dev/shm. */
+  private String instanceId() throws IOException {
+    Path f = dataDir.resolve("instance-id");
+    if (Files.exists(f)) {
+      return Files.readString(f, StandardCharsets.UTF_8).trim();
+    }
+    String id = UUID.randomUUID().toString();
+    Files.writeString(f, id + "\n", StandardCharsets.UTF_8);
+    return id;
+  }
+
+  private static <T> T await(Future<T> f) throws IOException {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException(e.getCause() != null ? e.getCause().getMessage() : e.toString(), e);
+    }
+  }
+
+  public GranaryEngine engine() {
+    return engine;
+  }
+
+  public AdminServer admin() {
+    return admin;
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public List<GranaryConfig.Credential> credentials() {
+    return credentials;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (vertx != null) {
+      try {
+        await(vertx.close());
+      } catch (IOException e) {
+        LOG.warn("closing the listeners failed", e);
+      }
+    }
+    if (engine != null) {
+      engine.close();
+    }
+    if (blocks != null) {
+      blocks.close();
+    }
+    if (meta != null) {
+      meta.close();
+    }
+    LOG.info("granary stopped: data in {}", dataDir);
+  }
+}

@@ -1,0 +1,97 @@
+package io.granary.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's settings, read from YAML; every field has a default so an empty file (or none)
+ * runs the embedded setup: a local directory as the root under-storage, everything under
+ * {@code ./data}. Command-line flags and environment variables override the file.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public final class GranaryConfig {
+  /** Where metadata, the default cache tier, credentials and the default root under-storage live. */
+  public String dataDir = "./data";
+  /** Address the listeners bind to. */
+  public String host = "127.0.0.1";
+  public Listener s3 = new Listener(9000);
+  public Listener grpc = new Listener(9090);
+  public Listener admin = new Listener(9100);
+  /** Block size of cached files. */
+  public String blockSize = "64MiB";
+  /** The under-storage mounted at "/" (default: {@code file://<dataDir>/ufs}). */
+  public Root root = new Root();
+  /** Cache tiers, fastest first (default: MEM on /dev/shm when present, then SSD under the data dir). */
+  public List<Tier> tiers = new ArrayList<>();
+  /** Eviction policy: LRU. */
+  public String eviction = "LRU";
+  /** Access keys for S3 and gRPC; GRANARY_ACCESS_KEY/GRANARY_SECRET_KEY add one. */
+  public List<Credential> credentials = new ArrayList<>();
+  /** Threads for under-storage transfers. */
+  public int ufsThreads = 32;
+
+  /** A listener port; 0 picks a free one. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class Listener {
+    public int port;
+
+    public Listener() {}
+
+    Listener(int port) {
+      this.port = port;
+    }
+  }
+
+  /** The root mount. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class Root {
+    public String uri = "";
+    public Map<String, String> options = new LinkedHashMap<>();
+  }
+
+  /** A cache tier. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class Tier {
+    public String name;
+    public String path;
+    public String quota;
+    public double highWatermark = 0.95;
+    public double lowWatermark = 0.8;
+  }
+
+  /** An access key and its secret. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class Credential {
+    public String accessKey;
+    public String secretKey;
+
+    @Override
+    public String toString() {
+      return "Credential[" + accessKey + ", secret hidden]";
+    }
+  }
+
+  /** Reads a YAML file; unknown keys are errors so typos do not pass silently. */
+  public static GranaryConfig load(Path file) throws IOException {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    String text = Files.readString(file);
+    if (text.isBlank()) {
+      return new GranaryConfig();
+    }
+    return yaml.readValue(text, GranaryConfig.class);
+  }
+
+  public long blockSizeBytes() {
+    return Sizes.parse(blockSize);
+  }
+}

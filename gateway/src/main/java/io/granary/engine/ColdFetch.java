@@ -1,0 +1,187 @@
+package io.granary.engine;
+
+import io.granary.metadata.BlockRecord;
+import io.granary.storage.BlockStore;
+import io.granary.storage.TempBlock;
+import io.granary.storage.ufs.UnderStorage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
+
+/**
+ * One under-storage read that fills one block, shared by every reader of that block (single
+ * flight). The fetch writes the bytes into the block's temp file; readers read the same file
+ * through one shared descriptor as the bytes arrive, so the first reader gets data long before
+ * the block is complete and later readers cost the under-storage nothing. The descriptor stays
+ * valid when the temp file is renamed into place (commit) or deleted (abort).
+ */
+final class ColdFetch implements Runnable {
+  private static final int CHUNK = 1 << 20;
+
+  private final BlockStore blocks;
+  private final UnderStorage ufs;
+  private final String ufsPath;
+  private final long fileOffset;
+  private final long length;
+  private final boolean pinned;
+  private final TempBlock temp;
+  private final FileChannel channel;
+  private final Consumer<ColdFetch> onDone;
+
+  private long available;
+  private boolean done;
+  private Throwable failure;
+  private int readers;
+  private boolean closed;
+
+  /** Creates the temp block and opens it for readers; the fetch itself starts with {@link #run}. */
+  ColdFetch(BlockStore blocks, UnderStorage ufs, String ufsPath, long blockId, long fileOffset, long length,
+      boolean pinned, int tier, Consumer<ColdFetch> onDone) throws IOException {
+    this.blocks = blocks;
+    this.ufs = ufs;
+    this.ufsPath = ufsPath;
+    this.fileOffset = fileOffset;
+    this.length = length;
+    this.pinned = pinned;
+    this.onDone = onDone;
+    this.temp = blocks.create(blockId, tier, length);
+    try {
+      this.channel = FileChannel.open(temp.path(), StandardOpenOption.READ);
+    } catch (IOException e) {
+      temp.abort();
+      throw e;
+    }
+  }
+
+  @Override
+  public void run() {
+    Throwable error = null;
+    try (InputStream in = ufs.open(ufsPath, fileOffset, length)) {
+      byte[] buf = new byte[CHUNK];
+      long total = 0;
+      while (total < length) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, length - total));
+        if (n < 0) {
+          throw new IOException("under-storage file " + ufs.uri() + "/" + ufsPath + " ended at "
+              + (fileOffset + total) + ", expected " + (fileOffset + length) + " bytes: it changed behind the cache");
+        }
+        temp.write(ByteBuffer.wrap(buf, 0, n));
+        total += n;
+        synchronized (this) {
+          available = total;
+          notifyAll();
+        }
+      }
+      BlockRecord committed = blocks.commit(temp, pinned, false);
+      assert committed.length() == length;
+    } catch (Throwable t) {
+      temp.abort();
+      error = t;
+    } finally {
+      synchronized (this) {
+        failure = error;
+        done = true;
+        notifyAll();
+      }
+      onDone.accept(this);
+      releaseReader(false);
+    }
+  }
+
+  /** Registers a reader; null if the fetch has finished and its descriptor is closed. */
+  synchronized InputStream reader(long from, long to) {
+    if (closed) {
+      return null;
+    }
+    readers++;
+    return new Reader(from, to);
+  }
+
+  /** Counts the fetch itself as a reader until it finishes, so the descriptor is not closed under it. */
+  synchronized void holdWhileRunning() {
+    readers++;
+  }
+
+  private synchronized void releaseReader(boolean fromReader) {
+    readers--;
+    if (readers == 0 && done && !closed) {
+      closed = true;
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing was written through this descriptor
+      }
+    }
+  }
+
+  /** Waits until byte {@code pos} is available; returns how many bytes from pos can be read (0: failed/ended). */
+  private synchronized long waitFor(long pos) throws IOException {
+    while (available <= pos && !done) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted waiting for block data");
+      }
+    }
+    if (available > pos) {
+      return available - pos;
+    }
+    if (failure != null) {
+      throw new IOException("under-storage read of " + ufs.uri() + "/" + ufsPath + " failed: " + failure.getMessage(), failure);
+    }
+    return 0;
+  }
+
+  /** A reader of byte range [from, to) of the block. */
+  private final class Reader extends InputStream {
+    private long pos;
+    private final long end;
+    private boolean released;
+
+    Reader(long from, long to) {
+      this.pos = from;
+      this.end = to;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (pos >= end) {
+        return -1;
+      }
+      if (len == 0) {
+        return 0;
+      }
+      long ready = waitFor(pos);
+      if (ready == 0) {
+        throw new IOException("block fetch of " + ufsPath + " ended early");
+      }
+      int want = (int) Math.min(Math.min(len, ready), end - pos);
+      int n = channel.read(ByteBuffer.wrap(b, off, want), pos);
+      if (n <= 0) {
+        throw new IOException("block temp file of " + ufsPath + " shorter than announced");
+      }
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public void close() {
+      if (!released) {
+        released = true;
+        releaseReader(true);
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.granary.engine;
+
+import io.granary.error.InvalidArgumentException;
+import java.util.Locale;
+
+/** Where a write goes. */
+public enum WriteType {
+  /** Only into the cache; the under-storage never sees it, and its blocks are never evicted. */
+  MUST_CACHE,
+  /** Into the cache and the under-storage before the write returns. */
+  CACHE_THROUGH,
+  /** Only into the under-storage. */
+  THROUGH;
+
+  /** Parses a configured or requested name, case-insensitively. */
+  public static WriteType parse(String s) {
+    String name = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    if (name.equals("ASYNC_THROUGH")) {
+      throw new InvalidArgumentException("write type ASYNC_THROUGH is not available yet (MUST_CACHE, CACHE_THROUGH, THROUGH)");
+    }
+    try {
+      return valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException("unknown write type '" + s + "' (MUST_CACHE, CACHE_THROUGH, THROUGH)");
+    }
+  }
+}
