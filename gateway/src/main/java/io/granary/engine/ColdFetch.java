@@ -137,6 +137,20 @@ final class ColdFetch implements Runnable {
     return 0;
   }
 
+  private synchronized void awaitCommit() throws IOException {
+    while (!done) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted waiting for block commit");
+      }
+    }
+    if (failure != null) {
+      throw new IOException("caching " + ufs.uri() + "/" + ufsPath + " failed: " + failure.getMessage(), failure);
+    }
+  }
+
   /** A reader of byte range [from, to) of the block. */
   private final class Reader extends InputStream {
     private long pos;
@@ -168,6 +182,9 @@ final class ColdFetch implements Runnable {
         throw new IOException("block fetch of " + ufsPath + " ended early");
       }
       int want = (int) Math.min(Math.min(len, ready), end - pos);
+      if (pos + want >= length) {
+        awaitCommit(); // the last bytes go out once the block is indexed: a re-read then hits
+      }
       int n = channel.read(ByteBuffer.wrap(b, off, want), pos);
       if (n <= 0) {
         throw new IOException("block temp file of " + ufsPath + " shorter than announced");

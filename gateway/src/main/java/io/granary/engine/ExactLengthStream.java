@@ -10,12 +10,23 @@ import java.io.InputStream;
  */
 final class ExactLengthStream extends FilterInputStream {
   private long remaining;
+  private boolean endedEarly;
   private final long length;
 
   ExactLengthStream(InputStream in, long length) {
     super(in);
     this.remaining = length;
     this.length = length;
+  }
+
+  /** Whether the source ended before the declared length. */
+  boolean endedEarly() {
+    return endedEarly;
+  }
+
+  /** What to tell the writer when it did. */
+  String shortMessage() {
+    return "expected " + length + " bytes but the data ended after " + (length - remaining);
   }
 
   @Override
@@ -32,6 +43,7 @@ final class ExactLengthStream extends FilterInputStream {
     }
     int n = in.read(b, off, (int) Math.min(len, remaining));
     if (n < 0) {
+      endedEarly = true;
       throw new IOException("expected " + length + " bytes but the data ended after " + (length - remaining));
     }
     remaining -= n;

@@ -621,7 +621,15 @@ public final class GranaryEngine implements AutoCloseable {
   /** THROUGH: straight to the under-storage; a stream of unknown length is spooled to learn it. */
   private long putThrough(Mount m, String rel, InputStream data, long length) throws IOException {
     if (length >= 0) {
-      m.ufs().put(rel, new ExactLengthStream(data, length), length);
+      ExactLengthStream exact = new ExactLengthStream(data, length);
+      try {
+        m.ufs().put(rel, exact, length);
+      } catch (UnderStorageException e) {
+        if (exact.endedEarly()) {
+          throw new InvalidArgumentException(exact.shortMessage());
+        }
+        throw e;
+      }
       return length;
     }
     Path spool = Files.createTempFile("granary-spool-", ".tmp");
