@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.granary.metadata.DirEntry;
 import io.granary.metadata.Inode;
+import io.granary.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,12 +21,7 @@ class CrashRecoveryTest {
 
   @Test
   void storeKilledMidWriteReopensConsistent() throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java,
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), dir.toString()));
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process child = new ProcessBuilder(ChildJvm.command(CrashWriter.class, dir.toString())).redirectErrorStream(true).start();
     long acknowledged = 0;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;

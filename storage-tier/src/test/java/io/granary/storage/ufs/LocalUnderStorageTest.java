@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalUnderStorageTest extends UnderStorageContractTest {
+  /** Named as the connector names the temp file of a put in progress. */
+  private static final String TEMP_FILE = ".granary-tmp-00000000-0000-0000-0000-000000000000";
+
   @TempDir
   Path sandbox;
 
@@ -41,10 +44,10 @@ class LocalUnderStorageTest extends UnderStorageContractTest {
 
   @Test
   void tempFilesOfPutsInProgressAreHidden() throws IOException {
-    Files.writeString(root.resolve(LocalUnderStorageTempName.NAME), "half written");
+    Files.writeString(root.resolve(TEMP_FILE), "half written");
     put("visible", "x");
     assertEquals(List.of("visible"), names(listAll("", 10)));
-    assertThrows(InvalidPathException.class, () -> ufs.stat(LocalUnderStorageTempName.NAME));
+    assertThrows(InvalidPathException.class, () -> ufs.stat(TEMP_FILE));
   }
 
   @Test
@@ -73,10 +76,5 @@ class LocalUnderStorageTest extends UnderStorageContractTest {
     ufs.mkdirs("dir");
     assertThrows(UnderStorageException.class, () -> ufs.put("dir", new ByteArrayInputStream(new byte[1]), 1));
     assertTrue(ufs.stat("dir").orElseThrow().directory());
-  }
-
-  /** The prefix the local connector gives its temp files, as a name a test can create. */
-  private static final class LocalUnderStorageTempName {
-    static final String NAME = ".granary-tmp-00000000-0000-0000-0000-000000000000";
   }
 }

@@ -154,10 +154,12 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
     long length = data.length();
     Duration deadline = baseAttemptTimeout.plusSeconds(length / MIN_PUT_BYTES_PER_SECOND);
     // The caller's stream can be sent once: a retry is possible only before it was touched.
+    Exception[] first = new Exception[1];
     ContentStreamProvider once = () -> {
       if (data.consumed() > 0) {
-        throw new IllegalStateException("the data of a put cannot be sent twice");
+        throw new IllegalStateException("the data of a put cannot be sent twice", first[0]);
       }
+      first[0] = new Exception("first newStream");
       return data;
     };
     try {
