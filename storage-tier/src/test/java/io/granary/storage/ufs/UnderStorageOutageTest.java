@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -134,6 +136,25 @@ class UnderStorageOutageTest {
     }
   }
 
+  @Test
+  void aPutWhoseDataFailsClosesItsConnection() throws Exception {
+    int size = 64 * 1024;
+    for (String uri : List.of("s3://bucket/p", "oss://bucket/p")) {
+      try (DrainingServer server = new DrainingServer()) {
+        Map<String, String> patient = new HashMap<>(fastFailing(server.endpoint()));
+        patient.put("request-timeout-ms", "60000");
+        try (MeteredUnderStorage ufs = UnderStorages.create(uri, patient)) {
+          UnderStorageException e = assertThrows(UnderStorageException.class,
+              () -> ufs.put("x", new UnderStorageContractTest.FailingInputStream(new byte[size], size / 2), size));
+          assertEquals(Kind.OTHER, e.kind(), uri + ": " + e.getMessage());
+          // Without the close the store would wait for the rest of the body until its idle timeout.
+          long received = server.endOfRequest.get(10, TimeUnit.SECONDS);
+          assertTrue(received < size, uri + ": received " + received);
+        }
+      }
+    }
+  }
+
   /** Each call fails UNAVAILABLE in bounded time; against a silent server, after one connection per attempt. */
   private void assertUnavailable(String uri, URI endpoint, SilentServer silent) throws InterruptedException {
     try (MeteredUnderStorage ufs = UnderStorages.create(uri, fastFailing(endpoint))) {
@@ -171,6 +192,39 @@ class UnderStorageOutageTest {
   private static URI closedPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+  }
+
+  /** Accepts one connection, reads it to the end and never answers; reports the bytes read. */
+  private static final class DrainingServer implements AutoCloseable {
+    final CompletableFuture<Long> endOfRequest = new CompletableFuture<>();
+    private final ServerSocket socket;
+
+    DrainingServer() throws IOException {
+      socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread reader = new Thread(() -> {
+        try (Socket connection = socket.accept(); InputStream in = connection.getInputStream()) {
+          long total = 0;
+          byte[] buffer = new byte[8192];
+          for (int n; (n = in.read(buffer)) >= 0; ) {
+            total += n;
+          }
+          endOfRequest.complete(total);
+        } catch (IOException e) {
+          endOfRequest.completeExceptionally(e);
+        }
+      }, "draining-server");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    URI endpoint() {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
     }
   }
 

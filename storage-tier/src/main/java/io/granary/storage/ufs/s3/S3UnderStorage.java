@@ -7,6 +7,7 @@ import io.granary.storage.ufs.support.PutSource;
 import io.granary.storage.ufs.support.UfsInputStream;
 import io.granary.storage.ufs.support.UfsOptions;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +25,13 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.auth.scheme.NoAuthAuthScheme;
+import software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -50,12 +55,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>The SDK's default request checksums and response validation are limited to operations that
  * require them: S3-compatible servers such as s3proxy reject or mis-handle the trailing checksums
- * the SDK otherwise sends with every PUT.
+ * the SDK otherwise sends with every PUT. Puts stream the caller's data once: with credentials
+ * over plain HTTP the SDK signs it chunk by chunk (aws-chunked), and anonymous clients skip the
+ * signer altogether. Batch deletes carry Content-MD5 (the SDK's legacy MD5 plugin), which
+ * S3-compatible servers still demand where newer SDKs send a CRC32 instead.
  */
 public final class S3UnderStorage extends ObjectStoreUnderStorage {
   /** Slowest upload rate a put is allowed before its attempt is cut off. */
   private static final long MIN_PUT_BYTES_PER_SECOND = 1 << 20;
 
+  private final ConnectionTracker connections;
+  private final SdkHttpClient http;
   private final S3Client s3;
   private final Duration baseAttemptTimeout;
 
@@ -68,17 +78,23 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
     int retries = o.nonNegativeInt(UfsOptions.RETRIES, 3);
     this.baseAttemptTimeout = connectTimeout.plus(requestTimeout);
 
+    this.connections = new ConnectionTracker(connectTimeout, requestTimeout);
+    this.http = UrlConnectionHttpClient.create(connections);
     S3ClientBuilder builder = S3Client.builder()
         .region(Region.of(o.string(UfsOptions.REGION, "us-east-1")))
         .credentialsProvider(credentials(o))
-        .httpClientBuilder(UrlConnectionHttpClient.builder()
-            .connectionTimeout(connectTimeout)
-            .socketTimeout(requestTimeout))
+        .httpClient(http)
         .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(retries + 1)))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .addPlugin(LegacyMd5Plugin.create())
         .forcePathStyle(o.bool(UfsOptions.PATH_STYLE, endpoint.isPresent()));
     endpoint.ifPresent(e -> builder.endpointOverride(URI.create(e)));
+    if (o.string(UfsOptions.ACCESS_KEY).isEmpty()) {
+      // Anonymous requests still go through the SigV4 signer, which drains the body once to
+      // checksum nothing before sending it: fatal for a stream that can be read only once.
+      builder.authSchemeProvider(params -> List.of(AuthSchemeOption.builder().schemeId(NoAuthAuthScheme.SCHEME_ID).build()));
+    }
     this.s3 = builder.build();
   }
 
@@ -140,7 +156,7 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
     ResponseInputStream<GetObjectResponse> body;
     try {
       body = s3.getObject(request.build());
-    } catch (SdkException e) {
+    } catch (SdkException | UncheckedIOException e) {
       if (S3Errors.isUnsatisfiableRange(e)) {
         return UfsInputStream.empty();
       }
@@ -154,14 +170,13 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
     long length = data.length();
     Duration deadline = baseAttemptTimeout.plusSeconds(length / MIN_PUT_BYTES_PER_SECOND);
     // The caller's stream can be sent once: a retry is possible only before it was touched.
-    Exception[] first = new Exception[1];
     ContentStreamProvider once = () -> {
       if (data.consumed() > 0) {
-        throw new IllegalStateException("the data of a put cannot be sent twice", first[0]);
+        throw new IllegalStateException("the data of a put cannot be sent twice");
       }
-      first[0] = new Exception("first newStream");
       return data;
     };
+    connections.track();
     try {
       s3.putObject(b -> b
               .bucket(bucket())
@@ -169,8 +184,11 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
               .contentLength(length)
               .overrideConfiguration(c -> c.apiCallAttemptTimeout(deadline)),
           RequestBody.fromContentProvider(once, length, "application/octet-stream"));
-    } catch (SdkException e) {
+    } catch (SdkException | UncheckedIOException e) {
+      connections.disconnectTracked();
       throw data.failureOr(S3Errors.translate(e, "put " + key));
+    } finally {
+      connections.untrack();
     }
   }
 
@@ -201,12 +219,13 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
   @Override
   public void close() {
     s3.close();
+    http.close();
   }
 
   private static <T> T call(String what, Supplier<T> request) {
     try {
       return request.get();
-    } catch (SdkException e) {
+    } catch (SdkException | UncheckedIOException e) {
       throw S3Errors.translate(e, what);
     }
   }
