@@ -1,5 +1,6 @@
 package io.granary.engine;
 
+import io.granary.storage.io.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -7,7 +8,7 @@ import java.io.InputStream;
  * A byte range of a file as one stream, opening each block's stream only when the reader gets
  * there (so an abandoned read does not fetch blocks it never reaches).
  */
-final class BlockChainStream extends InputStream {
+final class BlockChainStream extends BulkInputStream {
   /** Opens the part of block {@code index} from {@code offsetInBlock} to {@code endInBlock}. */
   @FunctionalInterface
   interface BlockOpener {
@@ -44,13 +45,6 @@ final class BlockChainStream extends InputStream {
       currentEnd = blockEnd;
     }
     return true;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

@@ -1,13 +1,13 @@
 package io.granary.engine;
 
+import io.granary.storage.io.BulkInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Bytes [from, to) of an open block file, read with positional reads. */
-final class ChannelRangeStream extends InputStream {
+final class ChannelRangeStream extends BulkInputStream {
   private final FileChannel channel;
   private final LongAdder counter;
   private long pos;
@@ -18,13 +18,6 @@ final class ChannelRangeStream extends InputStream {
     this.pos = from;
     this.end = to;
     this.counter = counter;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

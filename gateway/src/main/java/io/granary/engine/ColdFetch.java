@@ -4,6 +4,7 @@ import io.granary.metadata.BlockRecord;
 import io.granary.storage.BlockStore;
 import io.granary.storage.TempBlock;
 import io.granary.storage.ufs.UnderStorage;
+import io.granary.storage.io.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -152,7 +153,7 @@ final class ColdFetch implements Runnable {
   }
 
   /** A reader of byte range [from, to) of the block. */
-  private final class Reader extends InputStream {
+  private final class Reader extends BulkInputStream {
     private long pos;
     private final long end;
     private boolean released;
@@ -160,13 +161,6 @@ final class ColdFetch implements Runnable {
     Reader(long from, long to) {
       this.pos = from;
       this.end = to;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -621,15 +621,7 @@ public final class GranaryEngine implements AutoCloseable {
   /** THROUGH: straight to the under-storage; a stream of unknown length is spooled to learn it. */
   private long putThrough(Mount m, String rel, InputStream data, long length) throws IOException {
     if (length >= 0) {
-      ExactLengthStream exact = new ExactLengthStream(data, length);
-      try {
-        m.ufs().put(rel, exact, length);
-      } catch (UnderStorageException e) {
-        if (exact.endedEarly()) {
-          throw new InvalidArgumentException(exact.shortMessage());
-        }
-        throw e;
-      }
+      m.ufs().put(rel, data, length); // a short stream fails the put (InvalidArgumentException)
       return length;
     }
     Path spool = Files.createTempFile("granary-spool-", ".tmp");

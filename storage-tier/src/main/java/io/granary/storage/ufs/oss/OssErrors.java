@@ -6,6 +6,7 @@ import com.aliyun.oss.OSSErrorCode;
 import com.aliyun.oss.OSSException;
 import io.granary.error.UnderStorageException;
 import io.granary.error.UnderStorageException.Kind;
+import io.granary.storage.ufs.support.StatusKinds;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,27 +65,13 @@ final class OssErrors {
           ClientErrorCode.CONNECTION_REFUSED, ClientErrorCode.UNKNOWN_HOST, ClientErrorCode.SSL_EXCEPTION ->
           Kind.UNAVAILABLE;
       case ClientErrorCode.NONREPEATABLE_REQUEST, ClientErrorCode.INPUTSTREAM_READING_ABORTED -> Kind.OTHER;
-      default -> causedByIo(e) ? Kind.UNAVAILABLE : Kind.OTHER;
+      default -> StatusKinds.causedByIo(e) ? Kind.UNAVAILABLE : Kind.OTHER;
     };
   }
 
   private static Kind unknownStatusKind(String message) {
     Matcher m = UNKNOWN_STATUS.matcher(message == null ? "" : message);
-    if (m.find()) {
-      int status = Integer.parseInt(m.group(1));
-      if (status == 429 || status >= 500) {
-        return Kind.UNAVAILABLE;
-      }
-    }
-    return Kind.OTHER;
-  }
-
-  private static boolean causedByIo(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IOException) {
-        return true;
-      }
-    }
-    return false;
+    Kind kind = m.find() ? StatusKinds.ofStatus(Integer.parseInt(m.group(1))) : Kind.OTHER;
+    return kind == Kind.UNAVAILABLE ? kind : Kind.OTHER;
   }
 }

@@ -2,6 +2,7 @@ package io.granary.storage.ufs.s3;
 
 import io.granary.error.UnderStorageException;
 import io.granary.error.UnderStorageException.Kind;
+import io.granary.storage.ufs.support.StatusKinds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -22,7 +23,7 @@ final class S3Errors {
     } else if (e instanceof ApiCallAttemptTimeoutException || e instanceof ApiCallTimeoutException) {
       kind = Kind.UNAVAILABLE;
     } else if (e instanceof SdkClientException || e instanceof UncheckedIOException) {
-      kind = causedByIo(e) ? Kind.UNAVAILABLE : Kind.OTHER;
+      kind = StatusKinds.causedByIo(e) ? Kind.UNAVAILABLE : Kind.OTHER;
     } else {
       kind = Kind.OTHER;
     }
@@ -64,24 +65,6 @@ final class S3Errors {
         }
       }
     }
-    if (status == 404) {
-      return Kind.NOT_FOUND;
-    }
-    if (status == 401 || status == 403) {
-      return Kind.ACCESS_DENIED;
-    }
-    if (status == 429 || status == 408 || status >= 500) {
-      return Kind.UNAVAILABLE;
-    }
-    return Kind.OTHER;
-  }
-
-  private static boolean causedByIo(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IOException) {
-        return true;
-      }
-    }
-    return false;
+    return StatusKinds.ofStatus(status);
   }
 }

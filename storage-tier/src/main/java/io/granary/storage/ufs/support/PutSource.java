@@ -3,6 +3,7 @@ package io.granary.storage.ufs.support;
 import io.granary.error.GranaryException;
 import io.granary.error.InvalidArgumentException;
 import io.granary.error.UnderStorageException;
+import io.granary.storage.io.BulkInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,7 @@ import java.util.Objects;
  * caller's failure ({@link #failure()}) instead of blaming the store, and so a retry layer can tell
  * whether the data was touched ({@link #consumed()}) and can still be sent again.
  */
-public final class PutSource extends InputStream {
+public final class PutSource extends BulkInputStream {
   private final InputStream in;
   private final long length;
   private long consumed;
@@ -56,13 +57,6 @@ public final class PutSource extends InputStream {
   public RuntimeException failureOr(RuntimeException storeFailure) {
     GranaryException own = failure;
     return own != null ? own : storeFailure;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override
