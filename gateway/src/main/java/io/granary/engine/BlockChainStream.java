@@ -16,15 +16,15 @@ final class BlockChainStream extends BulkInputStream {
   }
 
   private final BlockOpener opener;
-  private final long blockSize;
+  private final Layout layout;
   private final long end;
   private long pos;
   private InputStream current;
   private long currentEnd;
 
-  BlockChainStream(BlockOpener opener, long blockSize, long offset, long end) {
+  BlockChainStream(BlockOpener opener, Layout layout, long offset, long end) {
     this.opener = opener;
-    this.blockSize = blockSize;
+    this.layout = layout;
     this.pos = offset;
     this.end = end;
   }
@@ -38,9 +38,9 @@ final class BlockChainStream extends BulkInputStream {
       if (pos >= end) {
         return false;
       }
-      int index = (int) (pos / blockSize);
-      long blockStart = index * blockSize;
-      long blockEnd = Math.min(blockStart + blockSize, end);
+      int index = layout.indexOf(pos);
+      long blockStart = layout.start(index);
+      long blockEnd = Math.min(blockStart + layout.length(index), end);
       current = opener.open(index, pos - blockStart, blockEnd - blockStart);
       currentEnd = blockEnd;
     }

@@ -75,6 +75,7 @@ public final class GranaryEngine implements AutoCloseable {
   private final EngineMetrics metrics = new EngineMetrics();
   private final ConcurrentHashMap<Long, ColdFetch> inflight = new ConcurrentHashMap<>();
   private final ExecutorService ufsPool;
+  private final MultipartUploads uploads;
 
   public GranaryEngine(MetadataStore meta, BlockStore blocks, EngineOptions opts, UfsFactory ufsFactory) {
     this.meta = meta;
@@ -84,6 +85,7 @@ public final class GranaryEngine implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     this.ufsPool = Executors.newFixedThreadPool(opts.ufsThreads(),
         r -> Thread.ofPlatform().name("granary-ufs-" + n.incrementAndGet()).daemon(true).unstarted(r));
+    this.uploads = new MultipartUploads(this, meta, blocks);
   }
 
   /**
@@ -135,6 +137,26 @@ public final class GranaryEngine implements AutoCloseable {
 
   private long now() {
     return opts.clock().getAsLong();
+  }
+
+  long clockMs() {
+    return now();
+  }
+
+  long blockSize() {
+    return opts.blockSize();
+  }
+
+  Mount mountOf(NamespacePath p) {
+    return mounts.resolve(p);
+  }
+
+  Inode mkdirsFor(NamespacePath p, WriteType wt) {
+    return mkdirs(p, wt);
+  }
+
+  Optional<Inode> childOf(Inode parent, NamespacePath p) {
+    return lookupChild(parent, p);
   }
 
   // ---- namespace reads ---------------------------------------------------------------------
@@ -239,6 +261,14 @@ public final class GranaryEngine implements AutoCloseable {
         .withContent(s.length(), s.mtimeMs(), s.fingerprint()).withSync(now, -1);
   }
 
+  /** A file whose under-storage content changed: new length and fingerprint, uniform blocks again. */
+  private static Inode changedContent(Inode n, UfsStatus s) {
+    Map<String, String> attrs = new java.util.HashMap<>(n.attributes());
+    attrs.remove(Layout.ATTRIBUTE);
+    attrs.remove("etag");
+    return n.withContent(s.length(), s.mtimeMs(), s.fingerprint()).withAttributes(attrs);
+  }
+
   /** Re-checks a known, persisted inode against the under-storage. */
   private Optional<Inode> refresh(Inode parent, NamespacePath p, Inode known, Mount m, long now) {
     Optional<UfsStatus> st = m.ufs().stat(m.relative(p));
@@ -255,7 +285,7 @@ public final class GranaryEngine implements AutoCloseable {
       if (cur.isEmpty()) {
         return null;
       }
-      Inode n = changed ? cur.get().withContent(s.length(), s.mtimeMs(), s.fingerprint()) : cur.get();
+      Inode n = changed ? changedContent(cur.get(), s) : cur.get();
       n = n.withSync(now, n.childrenSyncMs());
       if (changed) {
         dropped.addAll(txn.blocksOf(known.id()));
@@ -303,7 +333,7 @@ public final class GranaryEngine implements AutoCloseable {
           } else if (c.get().isFile() && !s.fingerprint().equals(c.get().fingerprint())) {
             dropped.addAll(txn.blocksOf(c.get().id()));
             txn.removeBlocksOf(c.get().id());
-            txn.putInode(c.get().withContent(s.length(), s.mtimeMs(), s.fingerprint()).withSync(start, c.get().childrenSyncMs()));
+            txn.putInode(changedContent(c.get(), s).withSync(start, c.get().childrenSyncMs()));
           } else {
             txn.putInode(c.get().withSync(start, c.get().childrenSyncMs()));
           }
@@ -393,8 +423,9 @@ public final class GranaryEngine implements AutoCloseable {
     Mount m = mounts.resolve(p);
     ReadType rt = readType != null ? readType : m.readType();
     String rel = m.relative(p);
-    return new BlockChainStream((index, from, to) -> openBlock(p, f, m, rel, rt, index, from, to),
-        f.blockSize(), offset, end);
+    Layout layout = Layout.of(f);
+    return new BlockChainStream((index, from, to) -> openBlock(p, f, layout, m, rel, rt, index, from, to),
+        layout, offset, end);
   }
 
   /** Copies a whole file to {@code out}; returns the bytes copied. */
@@ -404,12 +435,11 @@ public final class GranaryEngine implements AutoCloseable {
     }
   }
 
-  private InputStream openBlock(NamespacePath p, Inode f, Mount m, String rel, ReadType rt, int index,
+  private InputStream openBlock(NamespacePath p, Inode f, Layout layout, Mount m, String rel, ReadType rt, int index,
       long from, long to) throws IOException {
     long blockId = BlockIds.of(f.id(), index);
-    long blockStart = index * f.blockSize();
-    long blockLen = Math.min(f.blockSize(), f.length() - blockStart);
-    boolean counted = false;
+    long blockStart = layout.start(index);
+    long blockLen = layout.length(index);
     for (int attempt = 0; attempt < 3; attempt++) {
       Optional<BlockLocation> loc = blocks.locate(blockId);
       if (loc.isPresent() && loc.get().length() == blockLen) {
@@ -425,25 +455,23 @@ public final class GranaryEngine implements AutoCloseable {
         }
         continue; // evicted between lookup and open
       }
-      if (!counted) {
-        metrics.blockMisses.increment();
-        counted = true;
-      }
       if (!f.persisted()) {
         throw new NotFoundException("block " + index + " of " + p + " is not cached and the file was never persisted");
       }
       if (rt == ReadType.NO_CACHE) {
-        return m.ufs().open(rel, blockStart + from, to - from);
+        break;
       }
-      ColdFetch fetch = joinOrStart(blockId, m, rel, blockStart, blockLen, f.pinned());
-      if (fetch == null) {
-        return m.ufs().open(rel, blockStart + from, to - from); // no room to cache: read through
+      InputStream r = coldRead(blockId, m, rel, blockStart, blockLen, f.pinned(), from, to);
+      if (r == NO_ROOM) {
+        break;
       }
-      InputStream r = fetch.reader(from, to);
       if (r != null) {
+        metrics.blockMisses.increment();
         return r;
       }
+      // the fetch finished as we joined it: the block is cached now
     }
+    metrics.blockMisses.increment();
     return m.ufs().open(rel, blockStart + from, to - from);
   }
 
@@ -456,13 +484,16 @@ public final class GranaryEngine implements AutoCloseable {
     }
   }
 
-  /** The in-flight fetch of a block, started if there is none; null if the cache has no room. */
-  private ColdFetch joinOrStart(long blockId, Mount m, String rel, long blockStart, long blockLen, boolean pinned) {
-    ColdFetch existing = inflight.get(blockId);
-    if (existing != null) {
-      metrics.coldFetchJoins.increment();
-      return existing;
-    }
+  /** Marks "the cache has no room for this block: read through". */
+  private static final InputStream NO_ROOM = InputStream.nullInputStream();
+
+  /**
+   * A reader of bytes [from, to) of a block being fetched: joins the fetch under way or starts one
+   * (the starter is attached before the fetch runs, so it cannot miss it). Null if the joined fetch
+   * already finished; {@link #NO_ROOM} if the cache cannot take the block.
+   */
+  private InputStream coldRead(long blockId, Mount m, String rel, long blockStart, long blockLen, boolean pinned,
+      long from, long to) {
     boolean[] created = {false};
     ColdFetch fetch;
     try {
@@ -479,15 +510,16 @@ public final class GranaryEngine implements AutoCloseable {
       });
     } catch (OutOfSpaceException | UncheckedIOException e) {
       LOG.warn("cannot cache block {} of {}: {}; reading through", Long.toHexString(blockId), rel, e.getMessage());
-      return null;
+      return NO_ROOM;
     }
+    InputStream reader = fetch.reader(from, to);
     if (created[0]) {
       metrics.coldFetches.increment();
       ufsPool.execute(fetch);
     } else {
       metrics.coldFetchJoins.increment();
     }
-    return fetch;
+    return reader;
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -532,8 +564,12 @@ public final class GranaryEngine implements AutoCloseable {
         }
       }
       long now = now();
+      Map<String, String> attrs = new java.util.LinkedHashMap<>(o.attributes());
+      if (o.lateAttributes() != null) {
+        attrs.putAll(o.lateAttributes().get()); // the data is all read: digests are final
+      }
       Inode n = Inode.file(id, parent.id(), p.name(), total, now, opts.blockSize(), wt != WriteType.MUST_CACHE)
-          .withAttributes(o.attributes());
+          .withAttributes(attrs);
       if (wt != WriteType.MUST_CACHE) {
         UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new UnderStorageException(
             UnderStorageException.Kind.OTHER, "under-storage lost " + rel + " right after writing it", null));
@@ -575,7 +611,7 @@ public final class GranaryEngine implements AutoCloseable {
   }
 
   /** Splits {@code data} into finished (not yet indexed) blocks of file {@code id}; returns the bytes. */
-  private long writeBlocks(long id, InputStream data, long length, boolean unpersisted, List<BlockRecord> out)
+  long writeBlocks(long id, InputStream data, long length, boolean unpersisted, List<BlockRecord> out)
       throws IOException {
     long blockSize = opts.blockSize();
     byte[] buf = new byte[(int) Math.min(1 << 20, blockSize)];
@@ -610,7 +646,7 @@ public final class GranaryEngine implements AutoCloseable {
     return total;
   }
 
-  private InputStream concat(List<BlockRecord> records) throws IOException {
+  InputStream concat(List<BlockRecord> records) throws IOException {
     List<InputStream> parts = new ArrayList<>();
     for (BlockRecord r : records) {
       parts.add(Files.newInputStream(blocks.pathOf(r)));
@@ -908,6 +944,99 @@ public final class GranaryEngine implements AutoCloseable {
   public List<MountEntry> mountTable() {
     return mounts.all().stream().map(Mount::entry)
         .sorted(java.util.Comparator.comparing(MountEntry::path)).toList();
+  }
+
+  // ---- attributes, zero copy, multipart ----------------------------------------------------
+
+  /** Replaces a file's attributes (Granary's own "granary.*" attributes are kept). */
+  public FileInfo updateAttributes(String path, Map<String, String> attributes) {
+    NamespacePath p = NamespacePath.of(path);
+    Inode n = resolve(p);
+    Inode updated = meta.write(txn -> {
+      Inode cur = txn.inode(n.id()).orElseThrow(() -> new NotFoundException("no such file or directory: " + p));
+      Map<String, String> attrs = new java.util.LinkedHashMap<>();
+      cur.attributes().forEach((k, v) -> {
+        if (k.startsWith("granary.")) {
+          attrs.put(k, v);
+        }
+      });
+      attributes.forEach((k, v) -> {
+        if (!k.startsWith("granary.")) {
+          attrs.put(k, v);
+        }
+      });
+      Inode u = cur.withAttributes(attrs);
+      txn.putInode(u);
+      return u;
+    });
+    return FileInfo.of(p, updated);
+  }
+
+  /** A cached block file holding bytes [offset, offset+length) of a file whole, for sendfile. */
+  public record CachedRange(Path file, long offsetInFile) {}
+
+  /**
+   * The cached block file that holds a byte range whole, if any, counted as a cache hit. The file
+   * may be evicted before the caller opens it; the caller then falls back to {@link #read}.
+   */
+  public Optional<CachedRange> cachedRange(String path, long offset, long length) {
+    NamespacePath p = NamespacePath.of(path);
+    Inode f = resolve(p);
+    if (!f.isFile() || length <= 0 || offset + length > f.length()) {
+      return Optional.empty();
+    }
+    Layout layout = Layout.of(f);
+    int index = layout.indexOf(offset);
+    long start = layout.start(index);
+    if (offset + length > start + layout.length(index)) {
+      return Optional.empty();
+    }
+    Optional<BlockLocation> loc = blocks.locate(BlockIds.of(f.id(), index));
+    if (loc.isEmpty() || loc.get().length() != layout.length(index)) {
+      return Optional.empty();
+    }
+    metrics.blockHits.increment();
+    metrics.bytesFromCache.add(length);
+    blocks.touch(loc.get());
+    return Optional.of(new CachedRange(loc.get().path(), offset - start));
+  }
+
+  /** Starts a multipart upload of {@code path}; returns its id. */
+  public String createUpload(String path, Map<String, String> attributes, WriteType writeType) {
+    NamespacePath p = NamespacePath.of(path);
+    if (p.isRoot() || mounts.at(p).isPresent()) {
+      throw new IsADirectoryException(p + " is a directory");
+    }
+    return uploads.create(p, attributes, writeType, now());
+  }
+
+  /** Stores one part (replacing an earlier part with the same number). */
+  public MultipartUploads.Part writePart(String uploadId, int partNumber, InputStream data, long length,
+      java.util.function.Supplier<String> etag) throws IOException {
+    return uploads.writePart(uploadId, partNumber, data, length, etag, now());
+  }
+
+  /** Assembles the named parts, in this order, into the upload's file. */
+  public FileInfo completeUpload(String uploadId, List<Integer> partNumbers, Map<String, String> attributes)
+      throws IOException {
+    return uploads.complete(uploadId, partNumbers, attributes);
+  }
+
+  public void abortUpload(String uploadId) {
+    uploads.abort(uploadId);
+  }
+
+  public MultipartUploads.Upload upload(String uploadId) {
+    return uploads.upload(uploadId);
+  }
+
+  public List<MultipartUploads.Part> uploadParts(String uploadId) {
+    return uploads.parts(uploadId);
+  }
+
+  /** Uploads in progress whose path starts with {@code pathPrefix}. */
+  public List<MultipartUploads.Upload> uploads(String pathPrefix) {
+    return uploads.uploads(pathPrefix);
   }
 
   // ---- cache control -----------------------------------------------------------------------

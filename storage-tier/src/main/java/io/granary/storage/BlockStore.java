@@ -34,6 +34,14 @@ public interface BlockStore extends AutoCloseable {
   /** Finishes a block and indexes it in its own metadata transaction. */
   BlockRecord commit(TempBlock block, boolean pinned, boolean unpersisted);
 
+  /**
+   * Gives a committed block a second name, {@code newBlockId}, in the same tier (a hard link: no
+   * bytes are copied). Like a finished block, the returned record must be indexed by the caller and
+   * reported with {@link #committed} (or undone with {@link #discardFinished}); the old record is
+   * then removed by the caller and reported with {@link #removed}.
+   */
+  BlockRecord link(BlockRecord source, long newBlockId, boolean unpersisted);
+
   /** Tells the store that finished blocks were indexed by the caller's transaction. */
   void committed(Collection<BlockRecord> records);
 

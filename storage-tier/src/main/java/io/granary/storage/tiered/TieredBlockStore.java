@@ -165,6 +165,22 @@ public final class TieredBlockStore implements BlockStore {
   }
 
   @Override
+  public BlockRecord link(BlockRecord source, long newBlockId, boolean unpersisted) {
+    Path from = blockPath(source.tier(), source.blockId());
+    Path to = blockPath(source.tier(), newBlockId);
+    try {
+      Files.deleteIfExists(to);
+      Files.createLink(to, from);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot link block " + Long.toHexString(source.blockId()) + " as "
+          + Long.toHexString(newBlockId), e);
+    }
+    // the link shares the bytes, but each name is accounted until the old one is removed
+    tiers.get(source.tier()).used.addAndGet(source.length());
+    return new BlockRecord(newBlockId, source.tier(), source.length(), now(), source.pinned(), unpersisted);
+  }
+
+  @Override
   public void committed(Collection<BlockRecord> records) {
     for (BlockRecord r : records) {
       Tier t = tiers.get(r.tier());
