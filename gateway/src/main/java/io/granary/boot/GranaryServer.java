@@ -5,6 +5,8 @@ import io.granary.config.GranaryConfig;
 import io.granary.config.Sizes;
 import io.granary.engine.EngineOptions;
 import io.granary.engine.GranaryEngine;
+import io.granary.gateway.s3.EngineS3Backend;
+import io.granary.s3.http.S3Server;
 import io.granary.metadata.lmdb.LmdbMetadataStore;
 import io.granary.storage.TierSpec;
 import io.granary.storage.policy.EvictionPolicies;
@@ -12,6 +14,7 @@ import io.granary.storage.tiered.TieredBlockStore;
 import io.granary.storage.ufs.UnderStorages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +44,7 @@ public final class GranaryServer implements AutoCloseable {
   private GranaryEngine engine;
   private Vertx vertx;
   private AdminServer admin;
+  private S3Server s3;
   private List<GranaryConfig.Credential> credentials;
   private volatile boolean closed;
 
@@ -81,12 +85,37 @@ public final class GranaryServer implements AutoCloseable {
       Files.createDirectories(Path.of(rootUri.substring("file://".length())));
     }
     engine.start(rootUri, config.root.options);
-    vertx = Vertx.vertx();
+    vertx = Vertx.builder().withTransport(transport(config.transport)).build();
+    Map<String, String> secrets = new java.util.HashMap<>();
+    for (GranaryConfig.Credential c : credentials) {
+      secrets.put(c.accessKey, c.secretKey);
+    }
+    s3 = new S3Server(new EngineS3Backend(engine), key -> java.util.Optional.ofNullable(secrets.get(key)),
+        new S3Server.Options(config.host, config.s3.port, config.s3.region, config.s3.domains,
+            java.util.Set.copyOf(config.s3.publicReadBuckets), config.s3.workerThreads),
+        java.time.Clock.systemUTC());
+    await(s3.listen(vertx));
+    out.println("s3 listening on http://" + config.host + ":" + s3.port());
     admin = new AdminServer(engine);
     await(admin.listen(vertx, config.host, config.admin.port));
     out.println("admin listening on http://" + config.host + ":" + admin.port());
     out.flush();
     LOG.info("granary started: data in {}, root under-storage {}", dataDir, rootUri);
+  }
+
+  /** The configured Netty transport, or NIO with a warning if the native one cannot load here. */
+  static Transport transport(String name) {
+    Transport t = switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "epoll" -> Transport.EPOLL;
+      case "io_uring", "io-uring", "iouring" -> Transport.IO_URING;
+      case "nio" -> Transport.NIO;
+      default -> throw new IllegalArgumentException("unknown transport '" + name + "' (epoll, io_uring, nio)");
+    };
+    if (!t.available()) {
+      LOG.warn("transport {} is not available here ({}); using nio", name, t.unavailabilityCause().toString());
+      return Transport.NIO;
+    }
+    return t;
   }
 
   private List<TierSpec> tierSpecs() throws IOException {
@@ -142,6 +171,10 @@ public final class GranaryServer implements AutoCloseable {
 
   public int adminPort() {
     return admin.port();
+  }
+
+  public int s3Port() {
+    return s3.port();
   }
 
   public Path dataDir() {

@@ -23,7 +23,7 @@ public final class GranaryConfig {
   public String dataDir = "./data";
   /** Address the listeners bind to. */
   public String host = "127.0.0.1";
-  public Listener s3 = new Listener(9000);
+  public S3 s3 = new S3();
   public Listener grpc = new Listener(9090);
   public Listener admin = new Listener(9100);
   /** Block size of cached files. */
@@ -38,6 +38,25 @@ public final class GranaryConfig {
   public List<Credential> credentials = new ArrayList<>();
   /** Threads for under-storage transfers. */
   public int ufsThreads = 32;
+  /**
+   * Netty transport for every listener: epoll (default: it serves cached blocks with sendfile),
+   * io_uring (copies file data through user space in Vert.x 5.0) or nio.
+   */
+  public String transport = "epoll";
+
+  /** The S3 listener. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class S3 {
+    public int port = 9000;
+    /** Region reported by GetBucketLocation and accepted in signatures (any region is accepted). */
+    public String region = "us-east-1";
+    /** Base domains for virtual-host addressing (bucket.DOMAIN); path style always works. */
+    public List<String> domains = new ArrayList<>(List.of("localhost"));
+    /** Buckets anyone may read without signing. */
+    public List<String> publicReadBuckets = new ArrayList<>();
+    /** Worker threads that run S3 requests (each blocks on storage). */
+    public int workerThreads = 64;
+  }
 
   /** A listener port; 0 picks a free one. */
   @JsonIgnoreProperties(ignoreUnknown = false)

@@ -614,6 +614,9 @@ public final class GranaryEngine implements AutoCloseable {
   long writeBlocks(long id, InputStream data, long length, boolean unpersisted, List<BlockRecord> out)
       throws IOException {
     long blockSize = opts.blockSize();
+    if (length >= 0) {
+      data = new EndCheckedStream(data, length);
+    }
     byte[] buf = new byte[(int) Math.min(1 << 20, blockSize)];
     long total = 0;
     for (int index = 0; ; index++) {
@@ -657,7 +660,7 @@ public final class GranaryEngine implements AutoCloseable {
   /** THROUGH: straight to the under-storage; a stream of unknown length is spooled to learn it. */
   private long putThrough(Mount m, String rel, InputStream data, long length) throws IOException {
     if (length >= 0) {
-      m.ufs().put(rel, data, length); // a short stream fails the put (InvalidArgumentException)
+      m.ufs().put(rel, new EndCheckedStream(data, length), length); // a short or failing stream fails the put
       return length;
     }
     Path spool = Files.createTempFile("granary-spool-", ".tmp");
