@@ -48,7 +48,7 @@ public final class S3Request implements SignedRequest {
       throw new S3Exception(S3ErrorCode.INVALID_URI, "the path contains NUL");
     }
     Map<String, String> query = parseQuery(http.query());
-    String hostBucket = bucketFromHost(http.getHeader("Host"), domains);
+    String hostBucket = bucketFromHost(authority(http), domains);
     String bucket;
     String key;
     String p = path.startsWith("/") ? path.substring(1) : path;
@@ -232,11 +232,30 @@ public final class S3Request implements SignedRequest {
 
   @Override
   public List<String> headers(String name) {
-    return http.headers().getAll(name);
+    List<String> values = http.headers().getAll(name);
+    if (values.isEmpty() && name.equalsIgnoreCase("host")) {
+      String authority = authority(http);
+      return authority == null ? values : List.of(authority);
+    }
+    return values;
+  }
+
+  /** Host[:port] as the client addressed it: the Host header, or HTTP/2's :authority. */
+  static String authority(HttpServerRequest http) {
+    String host = http.getHeader("Host");
+    if (host != null) {
+      return host;
+    }
+    io.vertx.core.net.HostAndPort a = http.authority();
+    return a == null ? null : a.host() + (a.port() >= 0 ? ":" + a.port() : "");
   }
 
   @Override
   public Set<String> headerNames() {
-    return http.headers().names().stream().collect(Collectors.toSet());
+    Set<String> names = http.headers().names().stream().collect(Collectors.toSet());
+    if (http.getHeader("Host") == null && http.authority() != null) {
+      names.add("host");
+    }
+    return names;
   }
 }
