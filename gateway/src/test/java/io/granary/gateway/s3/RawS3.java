@@ -45,12 +45,20 @@ final class RawS3 {
   /** Headers of a request signed for {@code body} (sha256 payload hash) at {@code signingTime}. */
   Map<String, List<String>> sign(String method, String encodedPath, String rawQuery, Map<String, String> headers,
       byte[] body, Instant signingTime, String secret) {
+    return sign(endpoint.getHost(), method, encodedPath, rawQuery, headers, body, signingTime, secret);
+  }
+
+  /** The same, for a request addressed to {@code host} (virtual-host style) but sent to the endpoint. */
+  Map<String, List<String>> sign(String host, String method, String encodedPath, String rawQuery, Map<String, String> headers,
+      byte[] body, Instant signingTime, String secret) {
     SdkHttpFullRequest.Builder b = SdkHttpFullRequest.builder().method(SdkHttpMethod.fromValue(method))
-        .protocol("http").host(endpoint.getHost()).port(endpoint.getPort()).encodedPath(encodedPath);
+        .protocol("http").host(host).port(endpoint.getPort()).encodedPath(encodedPath);
     if (rawQuery != null) {
       for (String pair : rawQuery.split("&")) {
         int eq = pair.indexOf('=');
-        b.appendRawQueryParameter(eq < 0 ? pair : pair.substring(0, eq), eq < 0 ? "" : pair.substring(eq + 1));
+        // the signer takes decoded values and encodes them itself
+        b.appendRawQueryParameter(java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+            eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
     headers.forEach(b::putHeader);

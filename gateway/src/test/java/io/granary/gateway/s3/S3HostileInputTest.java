@@ -204,6 +204,21 @@ class S3HostileInputTest {
   }
 
   @Test
+  void virtualHostStyleAddressesTheBucketByHostName() throws IOException {
+    s3.putObject(b -> b.bucket("hostile").key("dir/vhost.txt"), RequestBody.fromString("by host"));
+    Map<String, List<String>> signed = raw.sign("hostile.localhost", "GET", "/dir/vhost.txt", null, Map.of(), new byte[0],
+        Instant.now(), S3TestGateway.SECRET_KEY);
+    RawS3.Response r = raw.sendSigned("GET", "/dir/vhost.txt", null, signed, new byte[0], 0);
+    assertEquals(200, r.status(), r.body());
+    assertEquals("by host", r.body());
+    Map<String, List<String>> listing = raw.sign("hostile.localhost", "GET", "/", "list-type=2&prefix=dir%2F", Map.of(),
+        new byte[0], Instant.now(), S3TestGateway.SECRET_KEY);
+    RawS3.Response l = raw.sendSigned("GET", "/", "list-type=2&prefix=dir%2F", listing, new byte[0], 0);
+    assertEquals(200, l.status(), l.body());
+    assertTrue(l.body().contains("<Key>dir/vhost.txt</Key>"), l.body());
+  }
+
+  @Test
   void anonymousRequestsAreDeniedUnlessTheBucketIsPublic() throws Exception {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     var denied = send(http, gw.endpoint + "/hostile/alive");
