@@ -201,6 +201,10 @@ public final class GranaryEngine implements AutoCloseable {
 
   /** The inode at {@code p}, loaded or re-checked against its under-storage as needed. */
   private Inode resolve(NamespacePath p) {
+    Inode known = resolveKnown(p);
+    if (known != null) {
+      return known;
+    }
     Inode cur = root();
     NamespacePath curPath = NamespacePath.ROOT;
     for (String name : p.components()) {
@@ -216,6 +220,33 @@ public final class GranaryEngine implements AutoCloseable {
       curPath = childPath;
     }
     return cur;
+  }
+
+  /**
+   * The fast path: the whole walk in one read transaction, when every component is known and none
+   * is due for a check against its under-storage. Null sends the caller to the slow path.
+   */
+  private Inode resolveKnown(NamespacePath p) {
+    long now = now();
+    return meta.read(v -> {
+      Inode cur = v.inode(Inode.ROOT_ID).orElse(null);
+      NamespacePath curPath = NamespacePath.ROOT;
+      for (String name : p.components()) {
+        if (cur == null || !cur.isDirectory()) {
+          return null;
+        }
+        Inode child = v.child(cur.id(), name).orElse(null);
+        if (child == null) {
+          return null;
+        }
+        curPath = childOf(curPath, name);
+        if (!child.mountPoint() && child.persisted() && mounts.resolve(curPath).due(child.lastSyncMs(), now)) {
+          return null;
+        }
+        cur = child;
+      }
+      return cur;
+    });
   }
 
   private Optional<Inode> lookupChild(Inode parent, NamespacePath childPath) {

@@ -100,7 +100,7 @@ public interface S3Backend {
   /**
    * What to send for a GET.
    *
-   * @param info   the object
+   * @param info   the object, if the backend looked it up again (may be null)
    * @param file   a cached block file holding the whole requested range, at {@code fileOffset}
    * @param stream the bytes when there is no single file
    */

@@ -157,21 +157,23 @@ public final class EngineS3Backend implements S3Backend {
 
   @Override
   public ObjectInfo head(String bucket, String key) {
-    requireBucket(bucket);
+    FileInfo f;
     try {
-      FileInfo f = engine.stat(path(bucket, key));
-      if (f.isDirectory() != key.endsWith("/")) {
-        throw new S3Exception(S3ErrorCode.NO_SUCH_KEY, "no such key: " + key);
-      }
-      return toObject(f);
+      f = engine.stat(path(bucket, key));
     } catch (GranaryException e) {
+      requireBucket(bucket); // a missing bucket is NoSuchBucket, not NoSuchKey
       throw S3Errors.forObject(e);
     }
+    if (f.isDirectory() != key.endsWith("/")) {
+      requireBucket(bucket);
+      throw new S3Exception(S3ErrorCode.NO_SUCH_KEY, "no such key: " + key);
+    }
+    return toObject(f);
   }
 
   @Override
   public ObjectData get(String bucket, String key, long offset, long length, Map<String, String> options) {
-    ObjectInfo info = head(bucket, key);
+    ObjectInfo info = null; // the caller has the metadata already (it checked the preconditions)
     try {
       String p = path(bucket, key);
       if (!"false".equals(options.get("zero-copy"))) {
