@@ -34,6 +34,12 @@ public final class EngineS3Backend implements S3Backend {
   /** S3's minimum size of every part but the last. */
   static final long MIN_PART = 5L << 20;
   private static final String EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
+  /**
+   * Attribute of a directory created by PUT of a "dir/" key. Only such directories show in
+   * listings as empty "dir/" objects; directories that exist because keys lie below them vanish
+   * with their last key, as S3 prefixes do.
+   */
+  static final String DIR_MARKER = "s3-dir-marker";
 
   private final GranaryEngine engine;
   private final S3Lister lister;
@@ -127,11 +133,12 @@ public final class EngineS3Backend implements S3Backend {
   @Override
   public void deleteBucket(String bucket) {
     requireBucket(bucket);
-    if (!engine.list("/" + bucket, "", 1).isEmpty() || !engine.uploads("/" + bucket + "/").isEmpty()) {
+    boolean hasKeys = !lister.list(bucket, new ListQuery("", "", "", 1)).objects().isEmpty();
+    if (hasKeys || !engine.uploads("/" + bucket + "/").isEmpty()) {
       throw new S3Exception(S3ErrorCode.BUCKET_NOT_EMPTY, "bucket " + bucket + " is not empty");
     }
     try {
-      engine.delete("/" + bucket, false);
+      engine.delete("/" + bucket, true); // only empty directories can be left
     } catch (GranaryException e) {
       throw S3Errors.forObject(e);
     }
@@ -202,7 +209,8 @@ public final class EngineS3Backend implements S3Backend {
         if (body.read() >= 0) {
           throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "a directory marker must be empty");
         }
-        return toObject(engine.mkdir(path(bucket, key), true));
+        engine.mkdir(path(bucket, key), true);
+        return toObject(engine.updateAttributes(path(bucket, key), Map.of(DIR_MARKER, "true")));
       }
       String wt = options.get("write-type");
       WriteOptions o = WriteOptions.defaults()
@@ -225,11 +233,43 @@ public final class EngineS3Backend implements S3Backend {
       if (f.isDirectory() != key.endsWith("/")) {
         return; // no such object; S3 deletes of missing keys succeed
       }
-      engine.delete(f.path(), false);
+      if (f.isDirectory()) {
+        Map<String, String> attrs = new LinkedHashMap<>(f.attributes());
+        attrs.remove(DIR_MARKER);
+        engine.updateAttributes(f.path(), attrs); // the "dir/" object is gone; keys below it stay
+      } else {
+        engine.delete(f.path(), false);
+      }
+      pruneEmptyParents(bucket, key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
     } catch (NotFoundException e) {
       // already gone
     } catch (GranaryException e) {
       throw S3Errors.forObject(e);
+    }
+  }
+
+  /**
+   * Removes the directories that held {@code key} (and the key itself if it was a directory)
+   * while they are empty and not explicit "dir/" objects, stopping at the bucket.
+   */
+  private void pruneEmptyParents(String bucket, String key) {
+    String k = key;
+    while (!k.isEmpty()) {
+      String p = "/" + bucket + "/" + k;
+      try {
+        FileInfo d = engine.stat(p);
+        if (!d.isDirectory() || d.attributes().containsKey(DIR_MARKER) || d.mountPoint()
+            || !engine.list(p, "", 1).isEmpty()) {
+          return;
+        }
+        engine.delete(p, false);
+      } catch (NotFoundException e) {
+        // already gone: go on with its parent
+      } catch (GranaryException e) {
+        return; // filled again meanwhile, or not ours to remove
+      }
+      int slash = k.lastIndexOf('/');
+      k = slash < 0 ? "" : k.substring(0, slash);
     }
   }
 

@@ -210,12 +210,10 @@ final class S3Lister {
         }
         continue;
       }
-      if (engine.list(childPath, "", 1).isEmpty()) {
-        // an empty directory shows as its marker key "d/"
-        if (S3Keys.compare(key, after) > 0 && !page.object(toObject.apply(engine.stat(childPath)))) {
-          return false;
-        }
-        continue;
+      FileInfo child = engine.stat(childPath);
+      if (child.attributes().containsKey(EngineS3Backend.DIR_MARKER) && S3Keys.compare(key, after) > 0
+          && !page.object(toObject.apply(child))) {
+        return false; // a "d/" object comes before the keys below it
       }
       if (!walk(childPath, key, "", prefix, delimiter, after, page)) {
         return false;

@@ -80,6 +80,19 @@ class S3HostileInputTest {
     RawS3.Response r = raw.sendBytes(("GET /hostile/alive HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + big + "\r\n\r\n")
         .getBytes(StandardCharsets.UTF_8));
     assertTrue(r.status() == 400 || r.status() == 431, "status " + r.status());
+    assertTrue(r.body().contains("<Code>RequestHeaderSectionTooLarge</Code>"), r.body());
+    serverStillServes();
+  }
+
+  @Test
+  void aBodyLongerThanContentLengthStoresOnlyTheDeclaredBytes() throws IOException {
+    byte[] declared = "0123456789".getBytes(StandardCharsets.UTF_8);
+    Map<String, List<String>> signed = raw.sign("PUT", "/hostile/exact.txt", null, Map.of(), declared, Instant.now(),
+        S3TestGateway.SECRET_KEY);
+    byte[] longer = "0123456789 and then some garbage that is not HTTP".getBytes(StandardCharsets.UTF_8);
+    RawS3.Response r = raw.sendSigned("PUT", "/hostile/exact.txt", null, signed, longer, longer.length);
+    assertEquals(200, r.status(), r.body());
+    assertEquals("0123456789", s3.getObjectAsBytes(b -> b.bucket("hostile").key("exact.txt")).asUtf8String());
     serverStillServes();
   }
 

@@ -134,11 +134,9 @@ public final class S3Server {
     boolean expectsContinue = "100-continue".equalsIgnoreCase(r.getHeader("Expect"));
     if (expectsContinue) {
       r.response().putHeader("Connection", "close");
-    }
-    renderError(r, code, message, r.path(), id);
-    if (expectsContinue) {
-      r.response().endHandler(v -> r.connection().close());
+      renderError(r, code, message, r.path(), id).onComplete(v -> r.connection().close());
     } else {
+      renderError(r, code, message, r.path(), id);
       r.resume(); // discard the body so the connection stays usable
     }
   }
@@ -227,17 +225,16 @@ public final class S3Server {
     r.resume();
   }
 
-  private static void renderError(HttpServerRequest r, S3ErrorCode code, String message, String resource, String id) {
+  private static Future<Void> renderError(HttpServerRequest r, S3ErrorCode code, String message, String resource, String id) {
     HttpServerResponse resp = r.response();
     if (resp.ended()) {
-      return;
+      return Future.succeededFuture();
     }
     resp.setStatusCode(code.status());
     if (r.method().name().equals("HEAD") || code.status() == 304) {
-      resp.end();
-      return;
+      return resp.end();
     }
-    resp.putHeader("Content-Type", "application/xml").end(errorXml(code, message, resource, id));
+    return resp.putHeader("Content-Type", "application/xml").end(errorXml(code, message, resource, id));
   }
 
   static String errorXml(S3ErrorCode code, String message, String resource, String id) {
