@@ -125,11 +125,11 @@ stop_pid() {
   pids=("${q[@]}")
 }
 
-free_port() {
+free_port() { # below the ephemeral range, and not used by any socket (TIME-WAIT ones block bind)
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
-    listening "$p" || { echo "$p"; return; }
+    p=$((20000 + RANDOM % 12000))
+    [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
   done
 }
 
@@ -204,28 +204,31 @@ metric() { # admin-port name
   curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v n="$2" '$1 == n { printf "%.0f\n", $2; exit }'
 }
 
-iperf() { # label
-  local p out
+iperf() { # label [iperf3 client args]
+  local p out label=$1
+  shift
   p=$(free_port)
-  iperf3 -s -1 -p "$p" >"$tmp/iperf3-server-$1.log" 2>&1 &
+  iperf3 -s -1 -p "$p" >"$tmp/iperf3-server-$label.log" 2>&1 &
   local spid=$!
   pids+=("$spid")
-  wait_port "$p" "$spid" "$tmp/iperf3-server-$1.log"
-  out="$tmp/iperf3-$1.json"
-  iperf3 -c 127.0.0.1 -p "$p" -t "$iperf_secs" -J >"$out" || die "iperf3 client failed"
+  wait_port "$p" "$spid" "$tmp/iperf3-server-$label.log"
+  out="$tmp/iperf3-$label.json"
+  iperf3 -c 127.0.0.1 -p "$p" -t "$iperf_secs" -J "$@" >"$out" || die "iperf3 client failed"
   stop_pid "$spid"
   if command -v jq >/dev/null 2>&1; then
     jq '.end.sum_received.bits_per_second / 8 / 1048576' "$out"
   else
     /usr/bin/env python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8/1048576)' "$out"
-  fi
+  fi | awk '{ printf "%.1f\n", $1 }'
 }
 
 # ------------------------------------------------------------------ runs (one server at a time)
 say "temporary directory $tmp, tmpfs tier under $shm"
 say "iperf3 single stream, $iperf_secs s"
 iperf_start=$(iperf start)
-say "iperf3: $iperf_start MiB/s"
+say "iperf3: $iperf_start MiB/s; again with 32 KiB writes and reads (the driver's read size)"
+iperf_32k=$(iperf 32k -l 32K)
+say "iperf3 -l 32K: $iperf_32k MiB/s"
 
 start_granary epoll
 ufs_before=$(metric "$granary_admin" granary_ufs_read_bytes_total || true)
@@ -303,6 +306,7 @@ table() {
   echo "| loopback ceiling | value |"
   echo "|---|---:|"
   echo "| iperf3 single stream (MiB/s), start / end of run | $(fmt "$iperf_start" %.0f) / $(fmt "$iperf_end" %.0f) |"
+  echo "| iperf3 single stream, \`-l 32K\` (MiB/s) | $(fmt "$iperf_32k" %.0f) |"
   echo "| Granary 64 MiB GET, 1 stream / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s1)" "$iperf_mean") |"
   echo "| Granary 64 MiB GET, 4 streams / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s4)" "$iperf_mean") |"
   echo

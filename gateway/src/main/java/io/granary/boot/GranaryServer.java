@@ -5,6 +5,7 @@ import io.granary.config.GranaryConfig;
 import io.granary.config.Sizes;
 import io.granary.engine.EngineOptions;
 import io.granary.engine.GranaryEngine;
+import io.granary.sdk.HostId;
 import io.granary.gateway.s3.EngineS3Backend;
 import io.granary.s3.http.S3Server;
 import io.granary.metadata.lmdb.LmdbMetadataStore;
@@ -45,6 +46,7 @@ public final class GranaryServer implements AutoCloseable {
   private Vertx vertx;
   private AdminServer admin;
   private S3Server s3;
+  private io.vertx.core.http.HttpServer grpcHttp;
   private List<GranaryConfig.Credential> credentials;
   private volatile boolean closed;
 
@@ -85,6 +87,7 @@ public final class GranaryServer implements AutoCloseable {
       Files.createDirectories(Path.of(rootUri.substring("file://".length())));
     }
     engine.start(rootUri, config.root.options);
+    engine.startTtlChecks();
     vertx = Vertx.builder().withTransport(transport(config.transport)).build();
     Map<String, String> secrets = new java.util.HashMap<>();
     for (GranaryConfig.Credential c : credentials) {
@@ -96,11 +99,36 @@ public final class GranaryServer implements AutoCloseable {
         java.time.Clock.systemUTC());
     await(s3.listen(vertx));
     out.println("s3 listening on http://" + config.host + ":" + s3.port());
+    startGrpc(secrets, out);
     admin = new AdminServer(engine);
     await(admin.listen(vertx, config.host, config.admin.port));
     out.println("admin listening on http://" + config.host + ":" + admin.port());
     out.flush();
     LOG.info("granary started: data in {}, root under-storage {}", dataDir, rootUri);
+  }
+
+  /** The gRPC block API and the SDK's HTTP data path, on one HTTP/2 (and HTTP/1.1) port. */
+  private void startGrpc(Map<String, String> secrets, PrintStream out) throws IOException {
+    io.vertx.core.WorkerExecutor grpcWorkers = vertx.createSharedWorkerExecutor("granary-grpc", 64);
+    io.granary.grpc.GranaryGrpcService service = new io.granary.grpc.GranaryGrpcService(engine, secrets::get,
+        grpcWorkers, HostId.get(), System::currentTimeMillis);
+    io.vertx.grpc.server.GrpcServer grpc = io.vertx.grpc.server.GrpcServer.server(vertx,
+        new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(16 << 20));
+    service.bind(grpc);
+    io.granary.grpc.DataPathHandler data = new io.granary.grpc.DataPathHandler(engine, service, grpcWorkers);
+    grpcHttp = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHost(config.host)
+        .setPort(config.grpc.port).setTcpNoDelay(true).setHttp2ClearTextEnabled(true));
+    grpcHttp.requestHandler(req -> {
+      if (req.path().startsWith(io.granary.grpc.DataPathHandler.PREFIX + "/")) {
+        data.handle(req);
+      } else {
+        grpc.handle(req);
+      }
+    });
+    await(grpcHttp.listen());
+    String base = "http://" + config.host + ":" + grpcHttp.actualPort();
+    service.dataUrl(base + io.granary.grpc.DataPathHandler.PREFIX);
+    out.println("grpc listening on " + base);
   }
 
   /** The configured Netty transport, or NIO with a warning if the native one cannot load here. */
@@ -175,6 +203,10 @@ public final class GranaryServer implements AutoCloseable {
 
   public int s3Port() {
     return s3.port();
+  }
+
+  public int grpcPort() {
+    return grpcHttp.actualPort();
   }
 
   public Path dataDir() {

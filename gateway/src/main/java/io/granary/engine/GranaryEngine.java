@@ -76,6 +76,8 @@ public final class GranaryEngine implements AutoCloseable {
   private final ConcurrentHashMap<Long, ColdFetch> inflight = new ConcurrentHashMap<>();
   private final ExecutorService ufsPool;
   private final MultipartUploads uploads;
+  private final Ttls ttls;
+  private final java.util.concurrent.ScheduledExecutorService ttlChecker;
 
   public GranaryEngine(MetadataStore meta, BlockStore blocks, EngineOptions opts, UfsFactory ufsFactory) {
     this.meta = meta;
@@ -86,6 +88,20 @@ public final class GranaryEngine implements AutoCloseable {
     this.ufsPool = Executors.newFixedThreadPool(opts.ufsThreads(),
         r -> Thread.ofPlatform().name("granary-ufs-" + n.incrementAndGet()).daemon(true).unstarted(r));
     this.uploads = new MultipartUploads(this, meta, blocks);
+    this.ttls = new Ttls(this, meta);
+    this.ttlChecker = Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().name("granary-ttl").daemon(true).unstarted(r));
+  }
+
+  /** Starts checking TTLs every second (tests with an injected clock call {@link #expireTtls()} instead). */
+  public void startTtlChecks() {
+    ttlChecker.scheduleWithFixedDelay(() -> {
+      try {
+        expireTtls();
+      } catch (RuntimeException e) {
+        LOG.warn("TTL check failed", e);
+      }
+    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /**
@@ -647,6 +663,9 @@ public final class GranaryEngine implements AutoCloseable {
     long blockSize = opts.blockSize();
     if (length >= 0) {
       data = new EndCheckedStream(data, length);
+      if (length == 0 && data.read() >= 0) { // an empty file still proves its source ended (and verified)
+        throw new InvalidArgumentException("the data is longer than the declared 0 bytes");
+      }
     }
     byte[] buf = new byte[(int) Math.min(1 << 20, blockSize)];
     long total = 0;
@@ -691,7 +710,11 @@ public final class GranaryEngine implements AutoCloseable {
   /** THROUGH: straight to the under-storage; a stream of unknown length is spooled to learn it. */
   private long putThrough(Mount m, String rel, InputStream data, long length) throws IOException {
     if (length >= 0) {
-      m.ufs().put(rel, new EndCheckedStream(data, length), length); // a short or failing stream fails the put
+      InputStream exact = new EndCheckedStream(data, length);
+      if (length == 0 && exact.read() >= 0) { // the put reads nothing: prove the source ended (and verified)
+        throw new InvalidArgumentException("the data is longer than the declared 0 bytes");
+      }
+      m.ufs().put(rel, exact, length); // a short or failing stream fails the put
       return length;
     }
     Path spool = Files.createTempFile("granary-spool-", ".tmp");
@@ -1035,6 +1058,75 @@ public final class GranaryEngine implements AutoCloseable {
     return Optional.of(new CachedRange(loc.get().path(), offset - start));
   }
 
+  /** The blocks of a file and where each is cached. */
+  public List<BlockView> blocks(String path) {
+    NamespacePath p = NamespacePath.of(path);
+    Inode f = resolve(p);
+    if (!f.isFile()) {
+      throw new IsADirectoryException(p + " is a directory");
+    }
+    Layout layout = Layout.of(f);
+    Map<Long, BlockRecord> cached = new java.util.HashMap<>();
+    for (BlockRecord r : meta.read(v -> v.blocksOf(f.id()))) {
+      cached.put(r.blockId(), r);
+    }
+    List<String> tierNames = blocks.usage().stream().map(io.granary.storage.TierUsage::name).toList();
+    List<BlockView> out = new ArrayList<>(layout.count());
+    for (int i = 0; i < layout.count(); i++) {
+      BlockRecord r = cached.get(BlockIds.of(f.id(), i));
+      boolean ok = r != null && r.length() == layout.length(i);
+      out.add(new BlockView(i, layout.start(i), layout.length(i),
+          ok ? Optional.of(tierNames.get(r.tier())) : Optional.empty(),
+          ok ? Optional.of(blocks.pathOf(r)) : Optional.empty()));
+    }
+    return out;
+  }
+
+  /**
+   * Sets a time to live on a file or tree: after {@code ttlMs} its cached blocks are freed
+   * ({@code FREE}) or it is deleted ({@code DELETE}). 0 clears it.
+   */
+  public void setTtl(String path, long ttlMs, String action) {
+    NamespacePath p = NamespacePath.of(path);
+    ttls.set(p, resolve(p), ttlMs, Ttls.Action.parse(action), now());
+  }
+
+  void clearTtl(String path) {
+    NamespacePath p = NamespacePath.of(path);
+    ttls.set(p, resolve(p), 0, Ttls.Action.FREE, now());
+  }
+
+  /** Applies the TTLs that are due now; returns how many expired. */
+  public int expireTtls() {
+    return ttls.expire(now());
+  }
+
+  /** The current path of an inode, or null if it is gone. */
+  String pathOf(long inodeId) {
+    return meta.read(v -> {
+      List<String> names = new ArrayList<>();
+      long id = inodeId;
+      while (id != Inode.ROOT_ID) {
+        Optional<Inode> n = v.inode(id);
+        if (n.isEmpty()) {
+          return null;
+        }
+        names.add(n.get().name());
+        id = n.get().parentId();
+      }
+      Collections.reverse(names);
+      return "/" + String.join("/", names);
+    });
+  }
+
+  /** Bytes of a file held in the cache. */
+  public long cachedBytes(FileInfo f) {
+    if (f.isDirectory()) {
+      return 0;
+    }
+    return meta.read(v -> v.blocksOf(f.id())).stream().mapToLong(BlockRecord::length).sum();
+  }
+
   /** Starts a multipart upload of {@code path}; returns its id. */
   public String createUpload(String path, Map<String, String> attributes, WriteType writeType) {
     NamespacePath p = NamespacePath.of(path);
@@ -1133,6 +1225,7 @@ public final class GranaryEngine implements AutoCloseable {
 
   @Override
   public void close() {
+    ttlChecker.shutdownNow();
     ufsPool.shutdownNow();
     mounts.closeAll();
   }

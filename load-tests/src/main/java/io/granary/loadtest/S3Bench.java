@@ -51,7 +51,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * <ul>
  *   <li>{@code get-large}: one 64 MiB object, PUT then read once (so a caching gateway holds it),
  *       then S streams GET it back to back for each S in {@code --large-streams}; MiB/s. Uses a
- *       blocking keep-alive socket per stream reading into a reused 1 MiB direct buffer
+ *       blocking keep-alive socket per stream reading into a reused 32 KiB direct buffer
  *       ({@code --large-client raw}, default) or the Vert.x client ({@code vertx}).
  *   <li>{@code get-small}: {@code --small-objects} objects of {@code --small-size} bytes, random
  *       GETs at {@code --concurrency}; req/s, p50, p99.

@@ -6,7 +6,9 @@ package io.granary.metadata;
  */
 public enum Table {
   UPLOADS("uploads"),
-  PERSIST_QUEUE("persist_queue");
+  PERSIST_QUEUE("persist_queue"),
+  /** Files with a time to live, keyed by expiry time then inode id, so due ones are one range scan. */
+  TTL("ttl");
 
   private final String dbName;
 

@@ -97,6 +97,12 @@ class S3ApiTest {
     assertEquals("NoSuchKey", s3Error(() -> s3.getObject(b -> b.bucket("objects").key("nope"))).awsErrorDetails().errorCode());
     assertEquals(404, s3Error(() -> s3.headObject(b -> b.bucket("objects").key("dir"))).statusCode());
     assertTrue(Files.exists(gw.ufs().resolve("objects/dir/sub/obj.bin")), "written through to the root under-storage");
+    for (String wt : List.of("CACHE_THROUGH", "MUST_CACHE", "THROUGH")) {
+      PutObjectResponse empty = s3.putObject(b -> b.bucket("objects").key("empty-" + wt)
+          .overrideConfiguration(o -> o.putHeader("x-granary-write-type", wt)), RequestBody.empty());
+      assertEquals("\"d41d8cd98f00b204e9800998ecf8427e\"", empty.eTag(), wt);
+      assertEquals(0, s3.getObjectAsBytes(b -> b.bucket("objects").key("empty-" + wt)).asByteArray().length, wt);
+    }
   }
 
   @Test

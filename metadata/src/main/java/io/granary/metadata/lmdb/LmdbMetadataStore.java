@@ -81,7 +81,7 @@ public final class LmdbMetadataStore implements MetadataStore {
     this.mapSize = options.initialMapSize();
     this.env = Env.create()
         .setMapSize(mapSize)
-        .setMaxDbs(8)
+        .setMaxDbs(16)
         .setMaxReaders(1024)
         .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
     EnvInfo info = env.info();

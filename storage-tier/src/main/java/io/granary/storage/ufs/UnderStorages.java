@@ -38,7 +38,7 @@ public final class UnderStorages {
     connectorOptions.put(UfsOptions.RETRIES, "0");
     String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
     UnderStorage connector = switch (scheme) {
-      case "file" -> new LocalUnderStorage(parsed);
+      case "file" -> new LocalUnderStorage(parsed, !"false".equalsIgnoreCase(options.get("fsync")));
       case "s3" -> new S3UnderStorage(parsed, connectorOptions);
       case "oss" -> new OssUnderStorage(parsed, connectorOptions);
       default -> throw new InvalidArgumentException("unsupported under-storage scheme in " + uri);

@@ -48,7 +48,18 @@ public final class LocalUnderStorage implements UnderStorage {
   private final String uri;
   private final Path root;
 
+  private final boolean fsync;
+
   public LocalUnderStorage(URI uri) {
+    this(uri, true);
+  }
+
+  /**
+   * @param fsync whether a put forces its data to disk before it becomes visible (mount option
+   *              {@code fsync}, default true; off trades durability on power loss for speed)
+   */
+  public LocalUnderStorage(URI uri, boolean fsync) {
+    this.fsync = fsync;
     if (!"file".equalsIgnoreCase(uri.getScheme())) {
       throw new InvalidArgumentException("not a file URI: " + uri);
     }
@@ -156,7 +167,9 @@ public final class LocalUnderStorage implements UnderStorage {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
           OutputStream out = Channels.newOutputStream(channel)) {
         source.transferTo(out);
-        channel.force(true);
+        if (fsync) {
+          channel.force(true);
+        }
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

@@ -1,0 +1,410 @@
+package io.granary.sdk;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.granary.sdk.proto.BlockInfo;
+import io.granary.sdk.proto.CacheReport;
+import io.granary.sdk.proto.CreateDirectoryRequest;
+import io.granary.sdk.proto.DeleteRequest;
+import io.granary.sdk.proto.Empty;
+import io.granary.sdk.proto.FileStatus;
+import io.granary.sdk.proto.ListPage;
+import io.granary.sdk.proto.ListRequest;
+import io.granary.sdk.proto.LoadProgress;
+import io.granary.sdk.proto.LoadRequest;
+import io.granary.sdk.proto.MountPoint;
+import io.granary.sdk.proto.MountRequest;
+import io.granary.sdk.proto.OpenFileRequest;
+import io.granary.sdk.proto.OpenFileResponse;
+import io.granary.sdk.proto.PathRequest;
+import io.granary.sdk.proto.PinRequest;
+import io.granary.sdk.proto.ReadBlockRequest;
+import io.granary.sdk.proto.RenameRequest;
+import io.granary.sdk.proto.SetTtlRequest;
+import io.granary.sdk.proto.WriteHeader;
+import io.granary.sdk.proto.WriteRequest;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.common.GrpcStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The Java SDK of Granary's block API. Calls block (use them from your own threads, not from a
+ * Vert.x event loop). Statuses and block lists are cached for {@link Options#metadataTtlMs()} and
+ * dropped when this client changes a path; file data is read straight from the block files when
+ * the gateway runs on the same host (short circuit), else over the gateway's ranged HTTP data
+ * path, which is served with sendfile.
+ */
+public final class GranaryClient implements AutoCloseable {
+
+  /**
+   * Client settings.
+   *
+   * @param metadataTtlMs    how long a status or block list is trusted (0: no cache)
+   * @param metadataEntries  bound of the metadata cache
+   * @param shortCircuit     read block files directly when the gateway shares this host
+   * @param timeoutMs        bound of every call
+   */
+  public record Options(long metadataTtlMs, int metadataEntries, boolean shortCircuit, long timeoutMs) {
+    public static Options defaults() {
+      return new Options(30_000, 100_000, true, 120_000);
+    }
+  }
+
+  private final Vertx vertx;
+  private final boolean ownVertx;
+  private final GrpcClient grpc;
+  private final SocketAddress address;
+  private final String accessKey;
+  private final String secret;
+  private final Options options;
+  private final MetadataCache<FileStatus> statusCache;
+  private final MetadataCache<OpenFileResponse> openCache;
+  private final AtomicLong rpcs = new AtomicLong();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  public GranaryClient(String host, int port, String accessKey, String secret, Options options) {
+    this(Vertx.vertx(), true, host, port, accessKey, secret, options);
+  }
+
+  private GranaryClient(Vertx vertx, boolean ownVertx, String host, int port, String accessKey, String secret,
+      Options options) {
+    this.vertx = vertx;
+    this.ownVertx = ownVertx;
+    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(16 << 20));
+    this.address = SocketAddress.inetSocketAddress(port, host);
+    this.accessKey = accessKey;
+    this.secret = secret;
+    this.options = options;
+    this.statusCache = new MetadataCache<>(options.metadataEntries(), options.metadataTtlMs(), System::currentTimeMillis);
+    this.openCache = new MetadataCache<>(options.metadataEntries(), options.metadataTtlMs(), System::currentTimeMillis);
+  }
+
+  /** RPCs made so far (a cached answer makes none). */
+  public long rpcCount() {
+    return rpcs.get();
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private void sign(MultiMap headers, String method) {
+    long now = System.currentTimeMillis();
+    headers.set(GranaryMethods.ACCESS_KEY_HEADER, accessKey);
+    headers.set(GranaryMethods.DATE_HEADER, Long.toString(now));
+    headers.set(GranaryMethods.SIGNATURE_HEADER, CallAuth.sign(secret, method, now));
+  }
+
+  private <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(options.timeoutMs(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GranaryClientException(GrpcStatus.CANCELLED, "interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw c instanceof GranaryClientException g ? g : new GranaryClientException(GrpcStatus.UNAVAILABLE, String.valueOf(c), c);
+    } catch (TimeoutException e) {
+      throw new GranaryClientException(GrpcStatus.DEADLINE_EXCEEDED, "no answer within " + options.timeoutMs() + " ms", e);
+    }
+  }
+
+  private <Req extends Message, Resp extends Message> Resp unary(GranaryMethods.Method<Req, Resp> m, String name, Req msg) {
+    rpcs.incrementAndGet();
+    return await(grpc.request(address, m.client()).compose(req -> {
+      sign(req.headers(), name);
+      return req.send(msg);
+    }).compose(resp -> resp.last().transform(ar -> {
+      if (resp.status() != null && resp.status() != GrpcStatus.OK) {
+        return Future.failedFuture(new GranaryClientException(resp.status(), resp.statusMessage()));
+      }
+      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause());
+    })));
+  }
+
+  /** Calls a server-streaming RPC, handing each message to {@code each} on the caller's thread. */
+  private <Req extends Message, Resp extends Message> void stream(GranaryMethods.Method<Req, Resp> m, String name, Req msg,
+      Consumer<Resp> each) {
+    rpcs.incrementAndGet();
+    java.util.concurrent.LinkedBlockingQueue<Object> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    Object end = new Object();
+    grpc.request(address, m.client()).compose(req -> {
+      sign(req.headers(), name);
+      return req.send(msg);
+    }).onSuccess(resp -> {
+      resp.handler(queue::add);
+      resp.exceptionHandler(queue::add);
+      resp.endHandler(v -> queue.add(resp.status() == GrpcStatus.OK ? end
+          : new GranaryClientException(resp.status(), resp.statusMessage())));
+    }).onFailure(queue::add);
+    while (true) {
+      Object o;
+      try {
+        o = queue.poll(options.timeoutMs(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new GranaryClientException(GrpcStatus.CANCELLED, "interrupted", e);
+      }
+      if (o == null) {
+        throw new GranaryClientException(GrpcStatus.DEADLINE_EXCEEDED, name + ": no message within " + options.timeoutMs() + " ms");
+      }
+      if (o == end) {
+        return;
+      }
+      if (o instanceof GranaryClientException g) {
+        throw g;
+      }
+      if (o instanceof Throwable t) {
+        throw new GranaryClientException(GrpcStatus.UNAVAILABLE, String.valueOf(t), t);
+      }
+      @SuppressWarnings("unchecked")
+      Resp r = (Resp) o;
+      each.accept(r);
+    }
+  }
+
+  private void changed(String path) {
+    statusCache.invalidate(path);
+    openCache.invalidate(path);
+    int slash = path.lastIndexOf('/');
+    String parent = slash <= 0 ? "/" : path.substring(0, slash);
+    statusCache.invalidate(parent);
+  }
+
+  // ---- namespace ---------------------------------------------------------------------------
+
+  public FileStatus stat(String path) {
+    FileStatus cached = statusCache.get(path);
+    if (cached != null) {
+      return cached;
+    }
+    FileStatus s = unary(GranaryMethods.GET_STATUS, "GetStatus", PathRequest.newBuilder().setPath(path).build());
+    statusCache.put(path, s);
+    return s;
+  }
+
+  /** Every entry of a directory, streamed page by page to {@code each}. */
+  public void list(String path, Consumer<FileStatus> each) {
+    stream(GranaryMethods.LIST_STATUS, "ListStatus", ListRequest.newBuilder().setPath(path).build(),
+        (ListPage page) -> page.getEntriesList().forEach(each));
+  }
+
+  /** The entries of a directory (for directories that fit in memory; else {@link #list(String, Consumer)}). */
+  public List<FileStatus> list(String path) {
+    List<FileStatus> out = new ArrayList<>();
+    list(path, out::add);
+    return out;
+  }
+
+  public FileStatus mkdir(String path, boolean parents) {
+    changed(path);
+    return unary(GranaryMethods.CREATE_DIRECTORY, "CreateDirectory",
+        CreateDirectoryRequest.newBuilder().setPath(path).setParents(parents).build());
+  }
+
+  public void delete(String path, boolean recursive) {
+    changed(path);
+    unary(GranaryMethods.DELETE, "Delete", DeleteRequest.newBuilder().setPath(path).setRecursive(recursive).build());
+  }
+
+  public FileStatus rename(String src, String dst) {
+    changed(src);
+    changed(dst);
+    return unary(GranaryMethods.RENAME, "Rename", RenameRequest.newBuilder().setSrc(src).setDst(dst).build());
+  }
+
+  public void mount(String path, String uri, Map<String, String> mountOptions) {
+    changed(path);
+    unary(GranaryMethods.MOUNT, "Mount", MountRequest.newBuilder().setPath(path).setUri(uri).putAllOptions(mountOptions).build());
+  }
+
+  public void unmount(String path) {
+    changed(path);
+    unary(GranaryMethods.UNMOUNT, "Unmount", PathRequest.newBuilder().setPath(path).build());
+  }
+
+  public List<MountPoint> mounts() {
+    return unary(GranaryMethods.GET_MOUNT_TABLE, "GetMountTable", Empty.getDefaultInstance()).getMountsList();
+  }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  /** The file's blocks and where they are (cached like a status). */
+  public OpenFileResponse open(String path) {
+    OpenFileResponse cached = openCache.get(path);
+    if (cached != null) {
+      return cached;
+    }
+    OpenFileResponse r = unary(GranaryMethods.OPEN_FILE, "OpenFile",
+        OpenFileRequest.newBuilder().setPath(path).setClientHostId(HostId.get()).build());
+    openCache.put(path, r);
+    return r;
+  }
+
+  /** Reads a file as a stream. */
+  public InputStream openInputStream(String path) {
+    return java.nio.channels.Channels.newInputStream(openChannel(path));
+  }
+
+  /** Reads a file with positional reads. */
+  public SeekableByteChannel openChannel(String path) {
+    return new GranaryFileChannel(this, open(path));
+  }
+
+  /** Bytes [offset, offset+length) over the ranged HTTP data path. */
+  InputStream readRemote(OpenFileResponse file, long offset, long length) throws IOException {
+    String path = file.getStatus().getPath();
+    String url = file.getDataUrl() + encodePath(path) + "?offset=" + offset + "&length=" + length;
+    long now = System.currentTimeMillis();
+    HttpRequest req = HttpRequest.newBuilder(URI.create(url))
+        .header(GranaryMethods.ACCESS_KEY_HEADER, accessKey)
+        .header(GranaryMethods.DATE_HEADER, Long.toString(now))
+        .header(GranaryMethods.SIGNATURE_HEADER, CallAuth.sign(secret, "Data:" + path, now))
+        .timeout(java.time.Duration.ofMillis(options.timeoutMs())).build();
+    try {
+      HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      if (resp.statusCode() != 200) {
+        String body = new String(resp.body().readAllBytes(), StandardCharsets.UTF_8).trim();
+        throw new GranaryClientException(resp.statusCode() == 404 ? GrpcStatus.NOT_FOUND
+            : resp.statusCode() == 401 ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.UNAVAILABLE, body);
+      }
+      return resp.body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static String encodePath(String path) {
+    StringBuilder b = new StringBuilder();
+    for (String part : path.split("/")) {
+      if (!part.isEmpty()) {
+        b.append('/').append(URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20"));
+      }
+    }
+    return b.toString();
+  }
+
+  boolean shortCircuit() {
+    return options.shortCircuit();
+  }
+
+  /** Forgets a file's cached block list (a local block file was gone). */
+  void forgetOpen(String path) {
+    openCache.invalidate(path);
+  }
+
+  /** Reads a range through the ReadBlock RPC (the gRPC data path; slower than {@link #openChannel}). */
+  public byte[] readBlockRpc(String path, long offset, long length, int chunkSize) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    stream(GranaryMethods.READ_BLOCK, "ReadBlock", ReadBlockRequest.newBuilder().setPath(path).setOffset(offset)
+        .setLength(length).setChunkSize(chunkSize).build(), c -> {
+          byte[] b = c.getData().toByteArray();
+          out.write(b, 0, b.length);
+        });
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes a file: bytes written to the stream go to the gateway as they come, and the file
+   * appears whole when the stream is closed (or not at all if the write fails).
+   *
+   * @param writeType null for the mount's default
+   * @param length    the exact size if known, else -1
+   */
+  public OutputStream create(String path, String writeType, boolean overwrite, long length) {
+    changed(path);
+    rpcs.incrementAndGet();
+    GrpcClientRequest<WriteRequest, FileStatus> req = await(grpc.request(address, GranaryMethods.WRITE_FILE.client()));
+    sign(req.headers(), "WriteFile");
+    req.write(WriteRequest.newBuilder().setHeader(WriteHeader.newBuilder().setPath(path)
+        .setWriteType(writeType == null ? "" : writeType).setOverwrite(overwrite).setLength(length)).build());
+    return new GranaryOutputStream(this, req);
+  }
+
+  FileStatus finishWrite(GrpcClientRequest<WriteRequest, FileStatus> req) {
+    return await(req.end().compose(v -> req.response()).compose(resp -> resp.last().transform(ar -> {
+      if (resp.status() != null && resp.status() != GrpcStatus.OK) {
+        return Future.failedFuture(new GranaryClientException(resp.status(), resp.statusMessage()));
+      }
+      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause());
+    })));
+  }
+
+  void sendChunk(GrpcClientRequest<WriteRequest, FileStatus> req, byte[] data, int off, int len) {
+    Future<Void> w = req.write(WriteRequest.newBuilder().setData(ByteString.copyFrom(data, off, len)).build());
+    if (req.writeQueueFull()) {
+      await(w);
+    }
+  }
+
+  // ---- cache control -----------------------------------------------------------------------
+
+  /** Loads a path into the cache, reporting progress; returns the final progress. */
+  public LoadProgress load(String path, boolean recursive, int parallelism, Consumer<LoadProgress> progress) {
+    LoadProgress[] last = {LoadProgress.getDefaultInstance()};
+    stream(GranaryMethods.LOAD, "Load", LoadRequest.newBuilder().setPath(path).setRecursive(recursive)
+        .setParallelism(parallelism).build(), p -> {
+          last[0] = p;
+          progress.accept(p);
+        });
+    openCache.invalidate(path);
+    statusCache.invalidate(path);
+    return last[0];
+  }
+
+  public long free(String path) {
+    changed(path);
+    return unary(GranaryMethods.FREE, "Free", PathRequest.newBuilder().setPath(path).build()).getBytesFreed();
+  }
+
+  public void pin(String path, boolean pinned) {
+    changed(path);
+    unary(GranaryMethods.PIN, "Pin", PinRequest.newBuilder().setPath(path).setPinned(pinned).build());
+  }
+
+  /** Sets a TTL (0 clears it); action FREE or DELETE. */
+  public void setTtl(String path, long ttlMs, String action) {
+    changed(path);
+    unary(GranaryMethods.SET_TTL, "SetTtl", SetTtlRequest.newBuilder().setPath(path).setTtlMs(ttlMs).setAction(action).build());
+  }
+
+  public CacheReport report() {
+    return unary(GranaryMethods.GET_CACHE_REPORT, "GetCacheReport", Empty.getDefaultInstance());
+  }
+
+  /** Blocks of a file with their cache state, from {@link #open}. */
+  public List<BlockInfo> blocks(String path) {
+    return open(path).getBlocksList();
+  }
+
+  @Override
+  public void close() {
+    await(grpc.close());
+    if (ownVertx) {
+      await(vertx.close());
+    }
+  }
+}

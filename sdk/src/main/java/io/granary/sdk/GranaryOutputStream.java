@@ -1,0 +1,75 @@
+package io.granary.sdk;
+
+import io.granary.sdk.proto.FileStatus;
+import io.granary.sdk.proto.WriteRequest;
+import io.vertx.grpc.client.GrpcClientRequest;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** Bytes of a WriteFile call, sent in 1 MiB messages; the file appears when the stream closes. */
+final class GranaryOutputStream extends OutputStream {
+  private static final int CHUNK = 1 << 20;
+
+  private final GranaryClient client;
+  private final GrpcClientRequest<WriteRequest, FileStatus> request;
+  private final byte[] buf = new byte[CHUNK];
+  private int fill;
+  private FileStatus result;
+  private boolean closed;
+
+  GranaryOutputStream(GranaryClient client, GrpcClientRequest<WriteRequest, FileStatus> request) {
+    this.client = client;
+    this.request = request;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    if (fill == buf.length) {
+      flushChunk();
+    }
+    buf[fill++] = (byte) b;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    while (len > 0) {
+      if (fill == buf.length) {
+        flushChunk();
+      }
+      int n = Math.min(len, buf.length - fill);
+      System.arraycopy(b, off, buf, fill, n);
+      fill += n;
+      off += n;
+      len -= n;
+    }
+  }
+
+  private void flushChunk() throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+    if (fill > 0) {
+      client.sendChunk(request, buf, 0, fill);
+      fill = 0;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    flushChunk();
+    closed = true;
+    try {
+      result = client.finishWrite(request);
+    } catch (GranaryClientException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /** The written file's status, after {@link #close()}. */
+  FileStatus result() {
+    return result;
+  }
+}
