@@ -1037,12 +1037,15 @@ public final class GranaryEngine implements AutoCloseable {
    * may be evicted before the caller opens it; the caller then falls back to {@link #read}.
    */
   public Optional<CachedRange> cachedRange(String path, long offset, long length) {
-    NamespacePath p = NamespacePath.of(path);
-    Inode f = resolve(p);
-    if (!f.isFile() || length <= 0 || offset + length > f.length()) {
+    return cachedRange(stat(path), offset, length);
+  }
+
+  /** The same for a file just looked up (no second path resolution). */
+  public Optional<CachedRange> cachedRange(FileInfo f, long offset, long length) {
+    if (f.isDirectory() || length <= 0 || offset + length > f.length()) {
       return Optional.empty();
     }
-    Layout layout = Layout.of(f);
+    Layout layout = Layout.of(f.id(), f.blockSize(), f.length(), f.attributes());
     int index = layout.indexOf(offset);
     long start = layout.start(index);
     if (offset + length > start + layout.length(index)) {

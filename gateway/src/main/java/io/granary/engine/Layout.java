@@ -25,20 +25,24 @@ final class Layout {
   }
 
   static Layout of(Inode n) {
-    String explicit = n.attributes().get(ATTRIBUTE);
+    return of(n.id(), n.blockSize(), n.length(), n.attributes());
+  }
+
+  static Layout of(long id, long blockSize, long length, java.util.Map<String, String> attributes) {
+    String explicit = attributes.get(ATTRIBUTE);
     if (explicit == null || explicit.isEmpty()) {
-      return new Layout(n.blockSize(), n.length(), null);
+      return new Layout(blockSize, length, null);
     }
     String[] parts = explicit.split(",");
     long[] starts = new long[parts.length + 1];
     for (int i = 0; i < parts.length; i++) {
       starts[i + 1] = starts[i] + Long.parseLong(parts[i]);
     }
-    if (starts[parts.length] != n.length()) {
-      throw new IllegalStateException("block layout of inode " + n.id() + " covers " + starts[parts.length]
-          + " bytes, the file has " + n.length());
+    if (starts[parts.length] != length) {
+      throw new IllegalStateException("block layout of inode " + id + " covers " + starts[parts.length]
+          + " bytes, the file has " + length);
     }
-    return new Layout(n.blockSize(), n.length(), starts);
+    return new Layout(blockSize, length, starts);
   }
 
   /** The attribute value for blocks of these lengths. */

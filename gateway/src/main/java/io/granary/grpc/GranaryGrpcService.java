@@ -154,7 +154,11 @@ public final class GranaryGrpcService {
   /** Connector secrets stay on the gateway. */
   private static Map<String, String> redact(Map<String, String> options) {
     Map<String, String> out = new java.util.LinkedHashMap<>(options);
-    out.replaceAll((k, v) -> k.contains("secret") || k.contains("password") ? "****" : v);
+    out.replaceAll((k, v) -> {
+      String lower = k.toLowerCase(java.util.Locale.ROOT);
+      return lower.contains("secret") || lower.contains("password") || lower.contains("token")
+          || lower.contains("credential") ? "****" : v;
+    });
     return out;
   }
 
@@ -236,7 +240,7 @@ public final class GranaryGrpcService {
         List<FileInfo> entries = engine.list(r.getPath(), after, (int) Math.min(page, max - sent));
         ListPage.Builder b = ListPage.newBuilder();
         for (FileInfo f : entries) {
-          b.addEntries(status(f, false));
+          b.addEntries(status(f));
         }
         send(req.response(), b.build());
         sent += entries.size();
@@ -306,10 +310,6 @@ public final class GranaryGrpcService {
   // ---- messages ----------------------------------------------------------------------------
 
   private FileStatus status(FileInfo f) {
-    return status(f, true);
-  }
-
-  private FileStatus status(FileInfo f, boolean withCache) {
     FileStatus.Builder b = FileStatus.newBuilder().setPath(f.path()).setId(f.id())
         .setType(f.type() == InodeType.DIRECTORY ? FileType.DIRECTORY : f.type() == InodeType.SYMLINK ? FileType.SYMLINK : FileType.FILE)
         .setLength(f.length()).setMtimeMs(f.mtimeMs()).setMode(f.mode()).setPersisted(f.persisted())
@@ -319,7 +319,7 @@ public final class GranaryGrpcService {
         b.putAttributes(k, v);
       }
     });
-    if (withCache && !f.isDirectory()) {
+    if (!f.isDirectory()) {
       b.setCachedBytes(engine.cachedBytes(f));
     }
     return b.build();

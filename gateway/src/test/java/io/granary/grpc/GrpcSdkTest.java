@@ -159,6 +159,24 @@ class GrpcSdkTest {
   }
 
   @Test
+  void anAbortedWriteLeavesNoFile() throws Exception {
+    var out = client.create("/abort/partial.bin", null, true, -1);
+    out.write(bytes(3 * 1024 * 1024, 9));
+    out.abort();
+    long deadline = System.currentTimeMillis() + 10_000;
+    GranaryClientException gone = null;
+    while (gone == null && System.currentTimeMillis() < deadline) {
+      try {
+        client.stat("/abort/partial.bin");
+      } catch (GranaryClientException e) {
+        gone = e;
+      }
+    }
+    assertEquals(GrpcStatus.NOT_FOUND, gone.status());
+    assertTrue(gone.getMessage().startsWith("NOT_FOUND: "), gone.getMessage());
+  }
+
+  @Test
   void readBlockStreamsChunksOverGrpc() throws Exception {
     byte[] data = bytes(2 * 1024 * 1024 + 5, 4);
     write("/rb/f.bin", data, null);

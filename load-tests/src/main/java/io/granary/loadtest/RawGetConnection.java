@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A minimal blocking HTTP/1.1 keep-alive connection for large GETs: the body is read into one
  * reused 32 KiB direct buffer and only counted, so the client does little beyond read(2), as the
- * receiving side of {@code iperf3} does. Used by {@code get-large}; not thread-safe (one per stream).
+ * receiving side of {@code iperf3} does. Used by {@code S3Bench}'s {@code get-large} and
+ * {@code SdkBench}'s {@code large-raw}; not thread-safe (one per stream).
  */
 final class RawGetConnection implements AutoCloseable {
   /**
@@ -38,8 +39,17 @@ final class RawGetConnection implements AutoCloseable {
    * they arrive; fails unless the status is 200 and exactly {@code expected} bytes arrive.
    */
   void get(SigV4Signer signer, String path, long expected, LongAdder counter) throws IOException {
-    StringBuilder req = new StringBuilder(512).append("GET ").append(path).append(" HTTP/1.1\r\n");
-    for (Map.Entry<String, String> h : signer.sign("GET", path, Map.of()).entrySet()) {
+    get(path, signer.sign("GET", path, Map.of()), expected, counter);
+  }
+
+  /**
+   * GETs {@code target} (path and query) with these request headers and reads the whole body, as
+   * {@link #get(SigV4Signer, String, long, LongAdder)} does.
+   */
+  void get(String target, Map<String, String> requestHeaders, long expected, LongAdder counter) throws IOException {
+    String path = target;
+    StringBuilder req = new StringBuilder(512).append("GET ").append(target).append(" HTTP/1.1\r\n");
+    for (Map.Entry<String, String> h : requestHeaders.entrySet()) {
       req.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
     }
     req.append("\r\n");

@@ -39,6 +39,11 @@ public interface S3Backend {
    */
   ObjectData get(String bucket, String key, long offset, long length, Map<String, String> options);
 
+  /** Like {@link #get(String, String, long, long, Map)} for an object just returned by {@link #head}. */
+  default ObjectData get(ObjectInfo info, String bucket, String key, long offset, long length, Map<String, String> options) {
+    return get(bucket, key, offset, length, options);
+  }
+
   /**
    * Stores an object from {@code body} (already decoded and verified). {@code finalMetadata} is
    * called once the body was read completely and gives what depends on it (ETag, checksums).
@@ -91,8 +96,13 @@ public interface S3Backend {
 
   /**
    * @param attributes stored attributes: content-type, content-encoding, ..., x-amz-meta-*, tags, checksums
+   * @param handle     the backend's own reference to the object (lets a GET after a HEAD skip a lookup); may be null
    */
-  record ObjectInfo(String key, long size, long lastModifiedMs, String etag, Map<String, String> attributes) {}
+  record ObjectInfo(String key, long size, long lastModifiedMs, String etag, Map<String, String> attributes, Object handle) {
+    public ObjectInfo(String key, long size, long lastModifiedMs, String etag, Map<String, String> attributes) {
+      this(key, size, lastModifiedMs, etag, attributes, null);
+    }
+  }
 
   /** Metadata sent with a PUT or CreateMultipartUpload: system headers and x-amz-meta-* as given. */
   record ObjectMetadata(Map<String, String> attributes) {}

@@ -329,12 +329,14 @@ public final class GranaryClient implements AutoCloseable {
 
   /**
    * Writes a file: bytes written to the stream go to the gateway as they come, and the file
-   * appears whole when the stream is closed (or not at all if the write fails).
+   * appears whole when the stream is closed; if the caller's data fails, {@link
+   * GranaryOutputStream#abort()} instead, and nothing appears (with a known length, a short
+   * stream is refused by the gateway anyway).
    *
    * @param writeType null for the mount's default
    * @param length    the exact size if known, else -1
    */
-  public OutputStream create(String path, String writeType, boolean overwrite, long length) {
+  public GranaryOutputStream create(String path, String writeType, boolean overwrite, long length) {
     changed(path);
     rpcs.incrementAndGet();
     GrpcClientRequest<WriteRequest, FileStatus> req = await(grpc.request(address, GranaryMethods.WRITE_FILE.client()));

@@ -7,12 +7,12 @@ public final class GranaryClientException extends RuntimeException {
   private final GrpcStatus status;
 
   public GranaryClientException(GrpcStatus status, String message) {
-    super(status + ": " + message);
+    super(status.name() + ": " + message);
     this.status = status;
   }
 
   public GranaryClientException(GrpcStatus status, String message, Throwable cause) {
-    super(status + ": " + message, cause);
+    super(status.name() + ": " + message, cause);
     this.status = status;
   }
 

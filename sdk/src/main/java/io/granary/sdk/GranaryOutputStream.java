@@ -6,8 +6,11 @@ import io.vertx.grpc.client.GrpcClientRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** Bytes of a WriteFile call, sent in 1 MiB messages; the file appears when the stream closes. */
-final class GranaryOutputStream extends OutputStream {
+/**
+ * Bytes of a WriteFile call, sent in 1 MiB messages. The file appears whole when the stream is
+ * closed; {@link #abort()} cancels the call instead and nothing appears.
+ */
+public final class GranaryOutputStream extends OutputStream {
   private static final int CHUNK = 1 << 20;
 
   private final GranaryClient client;
@@ -69,7 +72,15 @@ final class GranaryOutputStream extends OutputStream {
   }
 
   /** The written file's status, after {@link #close()}. */
-  FileStatus result() {
+  public FileStatus result() {
     return result;
+  }
+
+  /** Cancels the write: the gateway discards what it received and no file appears. */
+  public void abort() {
+    if (!closed) {
+      closed = true;
+      request.cancel();
+    }
   }
 }

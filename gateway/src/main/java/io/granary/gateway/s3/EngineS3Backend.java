@@ -73,7 +73,7 @@ public final class EngineS3Backend implements S3Backend {
     if (f.isDirectory()) {
       return new ObjectInfo(key + "/", 0, f.mtimeMs(), EMPTY_MD5, Map.of());
     }
-    return new ObjectInfo(key, f.length(), f.mtimeMs(), etagOf(f), f.attributes());
+    return new ObjectInfo(key, f.length(), f.mtimeMs(), etagOf(f), f.attributes(), f);
   }
 
   /** The stored MD5 ETag, the under-storage's ETag, or a stable digest of the file's fingerprint. */
@@ -180,11 +180,16 @@ public final class EngineS3Backend implements S3Backend {
 
   @Override
   public ObjectData get(String bucket, String key, long offset, long length, Map<String, String> options) {
-    ObjectInfo info = null; // the caller has the metadata already (it checked the preconditions)
+    return get(null, bucket, key, offset, length, options);
+  }
+
+  @Override
+  public ObjectData get(ObjectInfo info, String bucket, String key, long offset, long length, Map<String, String> options) {
     try {
       String p = path(bucket, key);
       if (!"false".equals(options.get("zero-copy"))) {
-        Optional<GranaryEngine.CachedRange> cached = engine.cachedRange(p, offset, length);
+        Optional<GranaryEngine.CachedRange> cached = info != null && info.handle() instanceof FileInfo f
+            ? engine.cachedRange(f, offset, length) : engine.cachedRange(p, offset, length);
         if (cached.isPresent()) {
           return new ObjectData(info, Optional.of(cached.get().file()), cached.get().offsetInFile(), null);
         }

@@ -27,12 +27,26 @@ final class SigV4 {
 
   private SigV4() {}
 
+  /** Signing keys change once a day per key and region: derived once, not four HMACs a request. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, byte[]> SIGNING_KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
   static byte[] signingKey(String secret, String date, String region, String service) {
+    String id = secret + '\0' + date + '\0' + region + '\0' + service;
+    byte[] cached = SIGNING_KEYS.get(id);
+    if (cached != null) {
+      return cached.clone();
+    }
     byte[] k = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), date);
     k = hmac(k, region);
     k = hmac(k, service);
-    return hmac(k, TERMINATOR);
+    k = hmac(k, TERMINATOR);
+    if (SIGNING_KEYS.size() > 1024) {
+      SIGNING_KEYS.clear(); // bounded: a new day or many keys start over
+    }
+    SIGNING_KEYS.put(id, k.clone());
+    return k;
   }
 
   static Mac newMac(byte[] key) {

@@ -188,7 +188,7 @@ public final class ObjectHandlers {
       ex.empty(status);
       return;
     }
-    ObjectData data = backend.get(req.bucket(), req.key(), offset, length, options(req));
+    ObjectData data = backend.get(info, req.bucket(), req.key(), offset, length, options(req));
     if (data.file().isPresent()) {
       try {
         if (data.stream() != null) {
