@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code granary bench}: benchmark harnesses that need no other process. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
-    subcommands = {MetadataBench.class})
+    subcommands = {MetadataBench.class, EvictionBench.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

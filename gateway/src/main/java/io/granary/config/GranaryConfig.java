@@ -32,8 +32,11 @@ public final class GranaryConfig {
   public Root root = new Root();
   /** Cache tiers, fastest first (default: MEM on /dev/shm when present, then SSD under the data dir). */
   public List<Tier> tiers = new ArrayList<>();
-  /** Eviction policy: LRU. */
-  public String eviction = "LRU";
+  /**
+   * Eviction policy: TINYLFU (default: LRU order with admission by frequency, which keeps the cache
+   * useful when a data set larger than it is read in shuffled epochs) or LRU.
+   */
+  public String eviction = "TINYLFU";
   /** Access keys for S3 and gRPC; GRANARY_ACCESS_KEY/GRANARY_SECRET_KEY add one. */
   public List<Credential> credentials = new ArrayList<>();
   /** Threads for under-storage transfers. */

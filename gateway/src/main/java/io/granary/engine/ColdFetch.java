@@ -49,7 +49,7 @@ final class ColdFetch implements Runnable {
     this.length = length;
     this.pinned = pinned;
     this.onDone = onDone;
-    this.temp = blocks.create(blockId, tier, length);
+    this.temp = blocks.createForRead(blockId, tier, length);
     try {
       this.channel = FileChannel.open(temp.path(), StandardOpenOption.READ);
     } catch (IOException e) {

@@ -556,7 +556,8 @@ public final class GranaryEngine implements AutoCloseable {
         }
       });
     } catch (OutOfSpaceException | UncheckedIOException e) {
-      LOG.warn("cannot cache block {} of {}: {}; reading through", Long.toHexString(blockId), rel, e.getMessage());
+      // expected when the eviction policy keeps what is cached (scan resistance): not a warning
+      LOG.debug("not caching block {} of {}: {}; reading through", Long.toHexString(blockId), rel, e.getMessage());
       return NO_ROOM;
     }
     InputStream reader = fetch.reader(from, to);

@@ -2,7 +2,6 @@ package io.granary.engine;
 
 import io.granary.metadata.lmdb.LmdbMetadataStore;
 import io.granary.storage.TierSpec;
-import io.granary.storage.policy.LruPolicy;
 import io.granary.storage.tiered.TieredBlockStore;
 import io.granary.storage.ufs.MeteredUnderStorage;
 import io.granary.storage.ufs.UnderStorage;
@@ -28,6 +27,8 @@ final class EngineFixture implements AutoCloseable {
   final Map<String, String> rootOptions;
   /** Wraps connectors the engine creates (to slow or gate a store that is outside the project). */
   UnaryOperator<UnderStorage> ufsWrapper = UnaryOperator.identity();
+  /** Eviction policy by name (LRU, TINYLFU). */
+  String policy = "LRU";
 
   LmdbMetadataStore meta;
   TieredBlockStore blocks;
@@ -46,7 +47,8 @@ final class EngineFixture implements AutoCloseable {
 
   EngineFixture open() {
     meta = LmdbMetadataStore.open(base.resolve("meta"));
-    blocks = TieredBlockStore.open(tiers, meta, new LruPolicy(tiers.size()), clock::get);
+    blocks = TieredBlockStore.open(tiers, meta, io.granary.storage.policy.EvictionPolicies.create(policy, tiers.size()),
+        clock::get);
     engine = new GranaryEngine(meta, blocks,
         new EngineOptions(blockSize, 8, 100, clock::get),
         (uri, options) -> new MeteredUnderStorage(ufsWrapper.apply(UnderStorages.create(uri, options))));

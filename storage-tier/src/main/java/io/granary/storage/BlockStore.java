@@ -31,6 +31,13 @@ public interface BlockStore extends AutoCloseable {
    */
   TempBlock create(long blockId, int tier, long expectedLength);
 
+  /**
+   * Like {@link #create} for a block fetched because a read missed it: the eviction policy may
+   * refuse to evict for it ({@link io.granary.error.OutOfSpaceException}), so the read goes
+   * through instead of pushing out blocks that are worth more.
+   */
+  TempBlock createForRead(long blockId, int tier, long expectedLength);
+
   /** Finishes a block and indexes it in its own metadata transaction. */
   BlockRecord commit(TempBlock block, boolean pinned, boolean unpersisted);
 

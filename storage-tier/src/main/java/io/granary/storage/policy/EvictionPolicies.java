@@ -9,7 +9,8 @@ public final class EvictionPolicies {
   public static EvictionPolicy create(String name, int tierCount) {
     return switch (name.trim().toUpperCase(Locale.ROOT)) {
       case "LRU" -> new LruPolicy(tierCount);
-      default -> throw new IllegalArgumentException("unknown eviction policy '" + name + "' (LRU)");
+      case "TINYLFU", "SCAN_RESISTANT" -> new TinyLfuPolicy(tierCount);
+      default -> throw new IllegalArgumentException("unknown eviction policy '" + name + "' (LRU, TINYLFU)");
     };
   }
 }

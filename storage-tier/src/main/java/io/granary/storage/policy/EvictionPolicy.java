@@ -20,6 +20,28 @@ public interface EvictionPolicy {
   /** Up to {@code max} blocks of {@code tier}, the first to evict first. */
   List<Long> victims(int tier, int max);
 
+  /**
+   * A block not in the cache was asked for (a miss); frequency-aware policies count it.
+   */
+  default void missed(long blockId) {}
+
+  /**
+   * Whether a block fetched for a read may take the place of {@code victim}. Writes are always
+   * admitted; a policy that answers false keeps what is cached and the read goes through to the
+   * under-storage instead (scan resistance).
+   */
+  default boolean admit(long candidate, long victim) {
+    return true;
+  }
+
+  /**
+   * Whether the store may evict ahead of need, down to a tier's low watermark. An admission
+   * policy says no: blocks leave only when a more valuable one takes their place.
+   */
+  default boolean evictsAhead() {
+    return true;
+  }
+
   /** The policy's name, as configured. */
   String name();
 }

@@ -137,8 +137,19 @@ public final class TieredBlockStore implements BlockStore {
 
   @Override
   public TempBlock create(long blockId, int tier, long expectedLength) {
+    return create(blockId, tier, expectedLength, -1);
+  }
+
+  @Override
+  public TempBlock createForRead(long blockId, int tier, long expectedLength) {
+    policy.missed(blockId);
+    return create(blockId, tier, expectedLength, blockId);
+  }
+
+  /** @param candidate the block an eviction would admit (subject to the policy), -1 for writes */
+  private TempBlock create(long blockId, int tier, long expectedLength, long candidate) {
     long reserve = Math.max(expectedLength, 0);
-    int chosen = reserveFrom(Math.min(Math.max(tier, 0), tiers.size() - 1), reserve, blockId);
+    int chosen = reserveFrom(Math.min(Math.max(tier, 0), tiers.size() - 1), reserve, blockId, candidate);
     Path tmp = tiers.get(chosen).tmpDir.resolve(Long.toHexString(blockId) + "-" + tempSeq.incrementAndGet());
     try {
       return new TieredTempBlock(this, blockId, chosen, tmp, reserve);
@@ -247,10 +258,10 @@ public final class TieredBlockStore implements BlockStore {
   // ---- space ------------------------------------------------------------------------------
 
   /** Reserves {@code bytes} in the first tier from {@code first} down that has or can make room. */
-  private int reserveFrom(int first, long bytes, long forBlock) {
+  private int reserveFrom(int first, long bytes, long forBlock, long candidate) {
     synchronized (allocLock) {
       for (int t = first; t < tiers.size(); t++) {
-        if (makeSpace(t, bytes, tiers.get(t).spec.quota())) {
+        if (makeSpace(t, bytes, tiers.get(t).spec.quota(), candidate)) {
           tiers.get(t).used.addAndGet(bytes);
           return t;
         }
@@ -288,6 +299,14 @@ public final class TieredBlockStore implements BlockStore {
    * Returns false if not enough is evictable.
    */
   private boolean makeSpace(int tier, long bytes, long limit) {
+    return makeSpace(tier, bytes, limit, -1);
+  }
+
+  /**
+   * Evicts from {@code tier} until {@code bytes} more fit under {@code limit}, asking the policy
+   * before each eviction made for {@code candidate} (a block a read wants cached; -1: none).
+   */
+  private boolean makeSpace(int tier, long bytes, long limit, long candidate) {
     Tier t = tiers.get(tier);
     if (bytes > limit) {
       return false;
@@ -303,6 +322,10 @@ public final class TieredBlockStore implements BlockStore {
         if (skipped.contains(id) || protectedBlocks.contains(id) || !moving.add(id)) {
           skipped.add(id);
           continue;
+        }
+        if (candidate >= 0 && !policy.admit(candidate, id)) {
+          moving.remove(id);
+          return false; // what is cached is worth more than the newcomer
         }
         try {
           progress |= evict(id, tier);
@@ -424,6 +447,9 @@ public final class TieredBlockStore implements BlockStore {
   }
 
   private void checkWatermarks() {
+    if (!policy.evictsAhead()) {
+      return;
+    }
     for (Tier t : tiers) {
       if (t.used.get() > t.spec.quota() * t.spec.highWatermark()) {
         if (watermarkScheduled.compareAndSet(false, true)) {
