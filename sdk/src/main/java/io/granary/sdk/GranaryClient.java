@@ -37,9 +37,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
@@ -84,7 +81,6 @@ public final class GranaryClient implements AutoCloseable {
   private final MetadataCache<FileStatus> statusCache;
   private final MetadataCache<OpenFileResponse> openCache;
   private final AtomicLong rpcs = new AtomicLong();
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   public GranaryClient(String host, int port, String accessKey, String secret, Options options) {
     this(Vertx.vertx(), true, host, port, accessKey, secret, options);
@@ -276,24 +272,16 @@ public final class GranaryClient implements AutoCloseable {
   /** Bytes [offset, offset+length) over the ranged HTTP data path. */
   InputStream readRemote(OpenFileResponse file, long offset, long length) throws IOException {
     String path = file.getStatus().getPath();
-    String url = file.getDataUrl() + encodePath(path) + "?offset=" + offset + "&length=" + length;
+    URI url = URI.create(file.getDataUrl() + encodePath(path) + "?offset=" + offset + "&length=" + length);
     long now = System.currentTimeMillis();
-    HttpRequest req = HttpRequest.newBuilder(URI.create(url))
-        .header(GranaryMethods.ACCESS_KEY_HEADER, accessKey)
-        .header(GranaryMethods.DATE_HEADER, Long.toString(now))
-        .header(GranaryMethods.SIGNATURE_HEADER, CallAuth.sign(secret, "Data:" + path, now))
-        .timeout(java.time.Duration.ofMillis(options.timeoutMs())).build();
     try {
-      HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      if (resp.statusCode() != 200) {
-        String body = new String(resp.body().readAllBytes(), StandardCharsets.UTF_8).trim();
-        throw new GranaryClientException(resp.statusCode() == 404 ? GrpcStatus.NOT_FOUND
-            : resp.statusCode() == 401 ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.UNAVAILABLE, body);
-      }
-      return resp.body();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
+      return RangeReader.get(url, Map.of(
+          GranaryMethods.ACCESS_KEY_HEADER, accessKey,
+          GranaryMethods.DATE_HEADER, Long.toString(now),
+          GranaryMethods.SIGNATURE_HEADER, CallAuth.sign(secret, "Data:" + path, now)), (int) options.timeoutMs());
+    } catch (RangeReader.HttpStatusException e) {
+      throw new GranaryClientException(e.status == 404 ? GrpcStatus.NOT_FOUND
+          : e.status == 401 ? GrpcStatus.UNAUTHENTICATED : GrpcStatus.UNAVAILABLE, e.getMessage(), e);
     }
   }
 

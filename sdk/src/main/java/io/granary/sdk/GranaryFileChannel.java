@@ -31,6 +31,7 @@ final class GranaryFileChannel implements SeekableByteChannel {
   private FileChannel local;
   private InputStream remote;
   private long remotePos;
+  private byte[] scratch;
 
   GranaryFileChannel(GranaryClient client, OpenFileResponse file) {
     this.client = client;
@@ -99,12 +100,24 @@ final class GranaryFileChannel implements SeekableByteChannel {
       remote = client.readRemote(file, pos, blockEnd - pos);
       remotePos = pos;
     }
-    byte[] buf = new byte[want];
-    int n = remote.read(buf, 0, want);
+    int n;
+    if (dst.hasArray()) { // straight into the caller's buffer
+      n = remote.read(dst.array(), dst.arrayOffset() + dst.position(), want);
+      if (n > 0) {
+        dst.position(dst.position() + n);
+      }
+    } else {
+      if (scratch == null || scratch.length < want) {
+        scratch = new byte[Math.max(want, 64 * 1024)];
+      }
+      n = remote.read(scratch, 0, want);
+      if (n > 0) {
+        dst.put(scratch, 0, n);
+      }
+    }
     if (n < 0) {
       throw new IOException("the gateway's data stream for " + file.getStatus().getPath() + " ended early at " + pos);
     }
-    dst.put(buf, 0, n);
     remotePos += n;
     return n;
   }
