@@ -65,6 +65,10 @@ public final class AdminServer {
     p.family("granary_ufs_reads_total", "counter", "Ranged reads opened on under-storages.").sample(engine.ufsOpens());
     p.family("granary_cold_fetches_total", "counter", "Block fetches from under-storage into the cache.").sample(m.coldFetches());
     p.family("granary_cold_fetch_joins_total", "counter", "Readers that joined a fetch already under way.").sample(m.coldFetchJoins());
+    p.family("granary_persist_queue_length", "gauge", "ASYNC_THROUGH files not yet in their under-storage.")
+        .sample(engine.persistQueueLength());
+    p.family("granary_persist_oldest_pending_seconds", "gauge", "Age of the oldest file waiting to be persisted.")
+        .sample(engine.persistOldestPendingMs() / 1000.0);
     MetadataStore.Stats s = engine.metadataStore().stats();
     p.family("granary_metadata_inodes", "gauge", "Files and directories in the namespace.").sample(s.inodes());
     p.family("granary_metadata_used_bytes", "gauge", "Bytes of the metadata map in use.").sample(s.usedBytes());

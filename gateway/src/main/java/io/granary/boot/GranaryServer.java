@@ -86,6 +86,7 @@ public final class GranaryServer implements AutoCloseable {
     if (rootUri.startsWith("file://")) {
       Files.createDirectories(Path.of(rootUri.substring("file://".length())));
     }
+    engine.persistBandwidth(Sizes.parse(config.persistBandwidth));
     engine.start(rootUri, config.root.options);
     engine.startTtlChecks();
     vertx = Vertx.builder().withTransport(transport(config.transport)).build();

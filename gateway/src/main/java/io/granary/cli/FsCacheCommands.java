@@ -141,6 +141,8 @@ final class FsCacheCommands {
       out.println("misses: " + r.getMisses());
       out.println("hit ratio: " + String.format(Locale.ROOT, "%.1f%%", r.getHitRatio() * 100));
       out.println("under-storage bytes read: " + r.getUfsBytesRead() + " (" + Fmt.bytes(r.getUfsBytesRead()) + ")");
+      out.println("persist queue: " + r.getPersistQueueLength() + " files, oldest pending "
+          + r.getPersistOldestPendingMs() / 1000.0 + " s");
       out.println("cache bytes read: " + r.getCacheBytesRead() + " (" + Fmt.bytes(r.getCacheBytesRead()) + ")");
       return 0;
     }

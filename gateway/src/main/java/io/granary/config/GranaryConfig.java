@@ -46,6 +46,8 @@ public final class GranaryConfig {
    * io_uring (copies file data through user space in Vert.x 5.0) or nio.
    */
   public String transport = "epoll";
+  /** Bandwidth of background persistence of ASYNC_THROUGH files ("0": unlimited), e.g. 200MiB per second. */
+  public String persistBandwidth = "0";
 
   /** The S3 listener. */
   @JsonIgnoreProperties(ignoreUnknown = false)

@@ -77,6 +77,7 @@ public final class GranaryEngine implements AutoCloseable {
   private final ExecutorService ufsPool;
   private final MultipartUploads uploads;
   private final Ttls ttls;
+  private final Persister persister;
   private final java.util.concurrent.ScheduledExecutorService ttlChecker;
 
   public GranaryEngine(MetadataStore meta, BlockStore blocks, EngineOptions opts, UfsFactory ufsFactory) {
@@ -89,6 +90,7 @@ public final class GranaryEngine implements AutoCloseable {
         r -> Thread.ofPlatform().name("granary-ufs-" + n.incrementAndGet()).daemon(true).unstarted(r));
     this.uploads = new MultipartUploads(this, meta, blocks);
     this.ttls = new Ttls(this, meta);
+    this.persister = new Persister(this, meta, blocks);
     this.ttlChecker = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().name("granary-ttl").daemon(true).unstarted(r));
   }
@@ -127,6 +129,7 @@ public final class GranaryEngine implements AutoCloseable {
       mounts.add(Mount.of(e, ufsFactory.create(e.uri(), e.options())));
       LOG.info("mounted {} at {}", e.uri(), e.path());
     }
+    persister.start();
   }
 
   public EngineMetrics metrics() {
@@ -604,7 +607,7 @@ public final class GranaryEngine implements AutoCloseable {
       if (wt == WriteType.THROUGH) {
         total = putThrough(m, rel, data, length);
       } else {
-        total = writeBlocks(id, data, length, wt == WriteType.MUST_CACHE, written);
+        total = writeBlocks(id, data, length, wt.cacheFirst(), written);
         if (wt == WriteType.CACHE_THROUGH) {
           try (InputStream all = concat(written)) {
             m.ufs().put(rel, all, total);
@@ -616,9 +619,9 @@ public final class GranaryEngine implements AutoCloseable {
       if (o.lateAttributes() != null) {
         attrs.putAll(o.lateAttributes().get()); // the data is all read: digests are final
       }
-      Inode n = Inode.file(id, parent.id(), p.name(), total, now, opts.blockSize(), wt != WriteType.MUST_CACHE)
+      Inode n = Inode.file(id, parent.id(), p.name(), total, now, opts.blockSize(), !wt.cacheFirst())
           .withAttributes(attrs);
-      if (wt != WriteType.MUST_CACHE) {
+      if (!wt.cacheFirst()) {
         UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new UnderStorageException(
             UnderStorageException.Kind.OTHER, "under-storage lost " + rel + " right after writing it", null));
         n = n.withContent(total, s.mtimeMs(), s.fingerprint()).withSync(now, -1);
@@ -644,11 +647,17 @@ public final class GranaryEngine implements AutoCloseable {
         txn.putInode(created);
         txn.link(parent.id(), p.name(), created.id());
         written.forEach(txn::putBlock);
+        if (wt == WriteType.ASYNC_THROUGH) {
+          persister.enqueue(txn, created.id(), now);
+        }
         return old;
       });
       committed = true;
       blocks.committed(written);
       blocks.removed(replaced);
+      if (wt == WriteType.ASYNC_THROUGH) {
+        persister.wake();
+      }
       LOG.debug("wrote {} ({} bytes, {})", p, total, wt);
       return FileInfo.of(p, created);
     } finally {
@@ -1227,8 +1236,33 @@ public final class GranaryEngine implements AutoCloseable {
     }
   }
 
+  /** Limits background persistence to {@code bytesPerSecond} (0: unlimited). */
+  public void persistBandwidth(long bytesPerSecond) {
+    persister.bandwidth(bytesPerSecond);
+  }
+
+  /** Files written ASYNC_THROUGH that the under-storage does not have yet. */
+  public long persistQueueLength() {
+    return persister.length();
+  }
+
+  /** Age of the oldest file waiting to be persisted, ms (0 when the queue is empty). */
+  public long persistOldestPendingMs() {
+    return persister.oldestPendingMs(now());
+  }
+
+  void enqueuePersist(io.granary.metadata.MetaTxn txn, long inodeId, long now) {
+    persister.enqueue(txn, inodeId, now);
+    persister.wake();
+  }
+
+  Mount mountFor(String path) {
+    return mounts.resolve(NamespacePath.of(path));
+  }
+
   @Override
   public void close() {
+    persister.close();
     ttlChecker.shutdownNow();
     ufsPool.shutdownNow();
     mounts.closeAll();

@@ -193,7 +193,7 @@ public final class MultipartUploads {
           throw new NotFoundException("part " + p.number() + " of upload " + id + " lost its cached blocks");
         }
         for (BlockRecord b : partBlocks) {
-          linked.add(blocks.link(b, BlockIds.of(fileId, k++), wt == WriteType.MUST_CACHE));
+          linked.add(blocks.link(b, BlockIds.of(fileId, k++), wt.cacheFirst()));
           sources.add(b);
           lengths.add(b.length());
         }
@@ -206,9 +206,9 @@ public final class MultipartUploads {
       if (!uniform(lengths, engine.blockSize())) {
         attrs.put(Layout.ATTRIBUTE, Layout.encode(lengths));
       }
-      Inode n = Inode.file(fileId, parent.id(), path.name(), total, now, engine.blockSize(), wt != WriteType.MUST_CACHE)
+      Inode n = Inode.file(fileId, parent.id(), path.name(), total, now, engine.blockSize(), !wt.cacheFirst())
           .withAttributes(attrs);
-      if (wt != WriteType.MUST_CACHE) {
+      if (!wt.cacheFirst()) {
         try (InputStream all = engine.concat(linked)) {
           m.ufs().put(rel, all, total);
         }
@@ -242,6 +242,9 @@ public final class MultipartUploads {
           txn.delete(Table.UPLOADS, partKey(id, p.number()));
         }
         txn.delete(Table.UPLOADS, uploadKey(id));
+        if (wt == WriteType.ASYNC_THROUGH) {
+          engine.enqueuePersist(txn, file.id(), now);
+        }
         return old;
       });
       committed = true;

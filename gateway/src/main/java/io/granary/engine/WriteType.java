@@ -10,18 +10,25 @@ public enum WriteType {
   /** Into the cache and the under-storage before the write returns. */
   CACHE_THROUGH,
   /** Only into the under-storage. */
-  THROUGH;
+  THROUGH,
+  /**
+   * Into the cache before the write returns, then into the under-storage in the background from a
+   * durable queue; its blocks are never evicted until persisted.
+   */
+  ASYNC_THROUGH;
+
+  /** Whether the write returns before the under-storage has the data. */
+  boolean cacheFirst() {
+    return this == MUST_CACHE || this == ASYNC_THROUGH;
+  }
 
   /** Parses a configured or requested name, case-insensitively. */
   public static WriteType parse(String s) {
     String name = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-    if (name.equals("ASYNC_THROUGH")) {
-      throw new InvalidArgumentException("write type ASYNC_THROUGH is not available yet (MUST_CACHE, CACHE_THROUGH, THROUGH)");
-    }
     try {
       return valueOf(name);
     } catch (IllegalArgumentException e) {
-      throw new InvalidArgumentException("unknown write type '" + s + "' (MUST_CACHE, CACHE_THROUGH, THROUGH)");
+      throw new InvalidArgumentException("unknown write type '" + s + "' (MUST_CACHE, CACHE_THROUGH, THROUGH, ASYNC_THROUGH)");
     }
   }
 }

@@ -329,7 +329,8 @@ public final class GranaryGrpcService {
     EngineMetrics m = engine.metrics();
     CacheReport.Builder b = CacheReport.newBuilder().setHits(m.blockHits()).setMisses(m.blockMisses())
         .setHitRatio(m.blockHits() + m.blockMisses() == 0 ? 0 : (double) m.blockHits() / (m.blockHits() + m.blockMisses()))
-        .setUfsBytesRead(engine.ufsBytesRead()).setCacheBytesRead(m.bytesFromCache());
+        .setUfsBytesRead(engine.ufsBytesRead()).setCacheBytesRead(m.bytesFromCache())
+        .setPersistQueueLength(engine.persistQueueLength()).setPersistOldestPendingMs(engine.persistOldestPendingMs());
     for (TierUsage t : engine.blockStore().usage()) {
       b.addTiers(TierReport.newBuilder().setName(t.name()).setCapacity(t.capacity()).setUsed(t.used()).setBlocks(t.blocks()));
     }
