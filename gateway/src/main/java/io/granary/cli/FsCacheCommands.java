@@ -86,6 +86,24 @@ final class FsCacheCommands {
     }
   }
 
+  @Command(name = "sync", mixinStandardHelpOptions = true,
+      description = "Re-check a path against its under-storage now, whatever the mount's sync interval.")
+  static final class Sync extends FsSubcommand {
+    @Option(names = {"-R", "-r"}, description = "Everything known below the path too.")
+    boolean recursive;
+
+    @Parameters(paramLabel = "PATH")
+    String path;
+
+    @Override
+    int run(GranaryClient client) {
+      String p = remote(path);
+      client.sync(p, recursive);
+      out.println("synced " + p);
+      return 0;
+    }
+  }
+
   @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Let a file or tree be evicted again.")
   static final class Unpin extends FsSubcommand {
     @Parameters(paramLabel = "PATH")

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         FsNamespaceCommands.Mkdir.class, FsNamespaceCommands.Mv.class, FsMountCommands.MountCmd.class,
         FsMountCommands.Unmount.class, FsMountCommands.Mounts.class, FsCacheCommands.Load.class,
         FsCacheCommands.Free.class, FsCacheCommands.Pin.class, FsCacheCommands.Unpin.class,
-        FsCacheCommands.Ttl.class, FsCacheCommands.Report.class})
+        FsCacheCommands.Ttl.class, FsCacheCommands.Report.class, FsCacheCommands.Sync.class})
 final class FsCommand implements Runnable {
   static final String DEFAULT_GATEWAY = "127.0.0.1:9090";
 

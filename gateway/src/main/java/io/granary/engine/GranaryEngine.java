@@ -1013,6 +1013,65 @@ public final class GranaryEngine implements AutoCloseable {
         .sorted(java.util.Comparator.comparing(MountEntry::path)).toList();
   }
 
+  /**
+   * Re-checks {@code path} (and, if {@code recursive}, everything known below it) against its
+   * under-storage now, whatever the sync interval: changed files drop their cached blocks, deleted
+   * ones disappear, new ones appear.
+   */
+  public void sync(String path, boolean recursive) {
+    NamespacePath p = NamespacePath.of(path);
+    Inode n = resolve(p);
+    markStale(n, recursive);
+    Inode fresh;
+    try {
+      fresh = resolve(p);
+    } catch (NotFoundException e) {
+      return; // gone from the under-storage: forgotten
+    }
+    if (fresh.isDirectory()) {
+      syncTree(p, recursive);
+    }
+  }
+
+  private void markStale(Inode n, boolean recursive) {
+    meta.write(txn -> {
+      txn.inode(n.id()).ifPresent(cur -> txn.putInode(cur.withSync(-1, -1)));
+      return null;
+    });
+    if (recursive && n.isDirectory()) {
+      String after = "";
+      while (true) {
+        String from = after;
+        List<DirEntry> page = meta.read(v -> v.list(n.id(), from, PAGE));
+        for (DirEntry e : page) {
+          meta.read(v -> v.inode(e.childId())).ifPresent(c -> markStale(c, true));
+        }
+        if (page.size() < PAGE) {
+          return;
+        }
+        after = page.get(page.size() - 1).name();
+      }
+    }
+  }
+
+  private void syncTree(NamespacePath p, boolean recursive) {
+    String after = "";
+    while (true) {
+      List<FileInfo> page = list(p.path(), after, PAGE); // listing a stale directory reloads it
+      if (recursive) {
+        for (FileInfo f : page) {
+          if (f.isDirectory() && !f.mountPoint()) {
+            syncTree(NamespacePath.of(f.path()), true);
+          }
+        }
+      }
+      if (page.size() < PAGE) {
+        return;
+      }
+      after = page.get(page.size() - 1).name();
+    }
+  }
+
   // ---- attributes, zero copy, multipart ----------------------------------------------------
 
   /** Replaces a file's attributes (Granary's own "granary.*" attributes are kept). */

@@ -145,6 +145,10 @@ public final class GranaryGrpcService {
       return Empty.getDefaultInstance();
     });
     unary(server, GranaryMethods.GET_CACHE_REPORT, "GetCacheReport", r -> report());
+    unary(server, GranaryMethods.SYNC, "Sync", r -> {
+      engine.sync(r.getPath(), r.getRecursive());
+      return Empty.getDefaultInstance();
+    });
     server.callHandler(GranaryMethods.LIST_STATUS.server(), req -> guarded(req, "ListStatus", () -> listStatus(req)));
     server.callHandler(GranaryMethods.READ_BLOCK.server(), req -> guarded(req, "ReadBlock", () -> readBlock(req)));
     server.callHandler(GranaryMethods.WRITE_FILE.server(), req -> guarded(req, "WriteFile", () -> writeFile(req)));

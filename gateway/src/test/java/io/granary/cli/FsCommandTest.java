@@ -340,6 +340,14 @@ class FsCommandTest {
     long ufs = Long.parseLong(report.out().replaceAll("(?s).*under-storage bytes read: (\\d+) .*", "$1"));
     assertTrue(ufs >= 12 * 150_000, report.out());
 
+    // `sync` makes a change behind the gateway's back visible at once (the mount never re-checks)
+    Files.write(ds.resolve("added.jpg"), bytes(10, 77));
+    assertFalse(ok("ls", "/datasets/train").out().contains("added.jpg"));
+    assertEquals("synced /datasets\n", ok("sync", "-R", "/datasets").out());
+    assertTrue(ok("ls", "/datasets/train").out().contains("added.jpg"));
+    Files.delete(ds.resolve("added.jpg"));
+    ok("sync", "-R", "/datasets");
+
     // A file gone from the under-storage behind the gateway's back fails; the rest load.
     Files.delete(ds.resolve("img5.jpg"));
     ok("free", "/datasets");
@@ -361,7 +369,7 @@ class FsCommandTest {
     Result help = fs("--help");
     assertEquals(0, help.code());
     for (String cmd : new String[] {"ls", "stat", "cat", "put", "get", "rm", "mkdir", "mv", "mount", "unmount", "mounts",
-        "load", "free", "pin", "unpin", "ttl", "report"}) {
+        "load", "free", "pin", "unpin", "ttl", "report", "sync"}) {
       assertTrue(help.out().contains("  " + cmd + " ") || help.out().contains("  " + cmd + ","), cmd + ": " + help.out());
     }
     assertNotEquals(0, fs("mv", "/only-one").code());

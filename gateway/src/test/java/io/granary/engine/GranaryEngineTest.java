@@ -291,6 +291,45 @@ class GranaryEngineTest {
   }
 
   @Test
+  void anExplicitSyncSeesChangesEvenWhenTheMountNeverRechecks() throws IOException {
+    GranaryEngine e = engine(Map.of(Mount.SYNC_INTERVAL, "-1"), 4L << 20);
+    Files.createDirectories(fx.ufsDir.resolve("d/sub"));
+    Files.write(fx.ufsDir.resolve("d/sub/f.bin"), bytes(100 * KB, 1));
+    Files.write(fx.ufsDir.resolve("d/gone.bin"), bytes(10, 2));
+    assertArrayEquals(bytes(100 * KB, 1), readAll(e, "/d/sub/f.bin", null));
+    assertEquals(2, e.list("/d", "", 10).size());
+    Files.write(fx.ufsDir.resolve("d/sub/f.bin"), bytes(50 * KB, 3));
+    Files.setLastModifiedTime(fx.ufsDir.resolve("d/sub/f.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
+    Files.delete(fx.ufsDir.resolve("d/gone.bin"));
+    Files.write(fx.ufsDir.resolve("d/new.bin"), bytes(10, 4));
+    assertEquals(100 * KB, e.stat("/d/sub/f.bin").length(), "-1 never re-checks by itself");
+    e.sync("/d", true);
+    assertArrayEquals(bytes(50 * KB, 3), readAll(e, "/d/sub/f.bin", null), "never stale after a sync");
+    assertEquals(List.of("new.bin", "sub"), e.list("/d", "", 10).stream().map(FileInfo::name).toList());
+  }
+
+  @Test
+  void ttlFreesOrDeletesWhenTheInjectedClockPassesIt() throws IOException {
+    GranaryEngine e = engine();
+    put(e, "/ttl/free.bin", bytes(100 * KB, 1), WriteType.CACHE_THROUGH);
+    put(e, "/ttl/delete.bin", bytes(10, 2), WriteType.CACHE_THROUGH);
+    e.setTtl("/ttl/free.bin", 60_000, "FREE");
+    e.setTtl("/ttl/delete.bin", 120_000, "DELETE");
+    fx.clock.addAndGet(59_999);
+    assertEquals(0, e.expireTtls());
+    assertEquals(3, cachedBlocks(), "100 KiB in two 64 KiB blocks, and one block");
+    fx.clock.addAndGet(2);
+    assertEquals(1, e.expireTtls());
+    assertEquals(1, cachedBlocks(), "the first file's blocks were freed");
+    assertEquals(100 * KB, e.stat("/ttl/free.bin").length(), "the file stays");
+    fx.clock.addAndGet(60_000);
+    assertEquals(1, e.expireTtls());
+    assertThrows(NotFoundException.class, () -> e.stat("/ttl/delete.bin"));
+    assertFalse(Files.exists(fx.ufsDir.resolve("ttl/delete.bin")), "deleted in the under-storage too");
+    assertEquals(0, e.expireTtls(), "nothing left to expire");
+  }
+
+  @Test
   void syncIntervalZeroSeesEveryChangeAndNeverServesStaleBlocks() throws IOException {
     GranaryEngine e = engine(Map.of(Mount.SYNC_INTERVAL, "0"), 4L << 20);
     Path f = fx.ufsDir.resolve("s.bin");

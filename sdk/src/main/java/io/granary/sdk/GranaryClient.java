@@ -381,6 +381,12 @@ public final class GranaryClient implements AutoCloseable {
     unary(GranaryMethods.SET_TTL, "SetTtl", SetTtlRequest.newBuilder().setPath(path).setTtlMs(ttlMs).setAction(action).build());
   }
 
+  /** Makes the gateway re-check a path (recursively if asked) against its under-storage now. */
+  public void sync(String path, boolean recursive) {
+    changed(path);
+    unary(GranaryMethods.SYNC, "Sync", PathRequest.newBuilder().setPath(path).setRecursive(recursive).build());
+  }
+
   public CacheReport report() {
     return unary(GranaryMethods.GET_CACHE_REPORT, "GetCacheReport", Empty.getDefaultInstance());
   }

@@ -75,6 +75,8 @@ public final class GranaryMethods {
       method("Pin", PinRequest.getDefaultInstance(), Empty.getDefaultInstance());
   public static final Method<SetTtlRequest, Empty> SET_TTL =
       method("SetTtl", SetTtlRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final Method<PathRequest, Empty> SYNC =
+      method("Sync", PathRequest.getDefaultInstance(), Empty.getDefaultInstance());
   public static final Method<Empty, CacheReport> GET_CACHE_REPORT =
       method("GetCacheReport", Empty.getDefaultInstance(), CacheReport.getDefaultInstance());
 
