@@ -42,7 +42,7 @@ final class EvictionBench implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--policies", defaultValue = "LRU,TINYLFU", split = ",", description = "Policies to compare.")
+  @Option(names = "--policies", defaultValue = "LRU,LRFU,TINYLFU", split = ",", description = "Policies to compare.")
   List<String> policies;
 
   @Override

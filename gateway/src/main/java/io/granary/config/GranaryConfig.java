@@ -34,7 +34,7 @@ public final class GranaryConfig {
   public List<Tier> tiers = new ArrayList<>();
   /**
    * Eviction policy: TINYLFU (default: LRU order with admission by frequency, which keeps the cache
-   * useful when a data set larger than it is read in shuffled epochs) or LRU.
+   * useful when a data set larger than it is read in shuffled epochs), LRU or LRFU.
    */
   public String eviction = "TINYLFU";
   /** Access keys for S3 and gRPC; GRANARY_ACCESS_KEY/GRANARY_SECRET_KEY add one. */

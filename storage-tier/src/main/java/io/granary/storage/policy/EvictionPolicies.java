@@ -9,8 +9,9 @@ public final class EvictionPolicies {
   public static EvictionPolicy create(String name, int tierCount) {
     return switch (name.trim().toUpperCase(Locale.ROOT)) {
       case "LRU" -> new LruPolicy(tierCount);
+      case "LRFU" -> new LrfuPolicy(tierCount);
       case "TINYLFU", "SCAN_RESISTANT" -> new TinyLfuPolicy(tierCount);
-      default -> throw new IllegalArgumentException("unknown eviction policy '" + name + "' (LRU, TINYLFU)");
+      default -> throw new IllegalArgumentException("unknown eviction policy '" + name + "' (LRU, LRFU, TINYLFU)");
     };
   }
 }
