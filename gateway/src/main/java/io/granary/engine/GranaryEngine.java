@@ -294,12 +294,36 @@ public final class GranaryEngine implements AutoCloseable {
       if (txn.inode(parent.id()).isEmpty()) {
         throw new NotFoundException("no such file or directory: " + childPath.parent());
       }
-      Inode n = fromUfs(txn.newInodeId(), parent.id(), st.get(), now);
+      Inode n = withMountPolicy(txn, fromUfs(txn.newInodeId(), parent.id(), st.get(), now), m, now);
       txn.putInode(n);
       txn.link(parent.id(), n.name(), n.id());
       metrics.ufsMetadataLoads.increment();
       return n;
     }));
+  }
+
+  /** A new file under a mount gets the mount's pin and TTL. */
+  private static Inode withMountPolicy(io.granary.metadata.MetaTxn txn, Inode n, Mount m, long now) {
+    if (!n.isFile()) {
+      return n;
+    }
+    Inode out = m.pin() ? n.withPinned(true) : n;
+    return m.ttlMs() > 0 ? Ttls.schedule(txn, out, now + m.ttlMs(), Ttls.Action.valueOf(m.ttlAction())) : out;
+  }
+
+  /** Index of the tier a mount's new blocks land in. */
+  int tierOf(Mount m) {
+    if (m.tier().isEmpty()) {
+      return 0;
+    }
+    List<io.granary.storage.TierUsage> tiers = blocks.usage();
+    for (int i = 0; i < tiers.size(); i++) {
+      if (tiers.get(i).name().equalsIgnoreCase(m.tier())) {
+        return i;
+      }
+    }
+    throw new InvalidArgumentException("no tier named " + m.tier() + " (tiers: "
+        + tiers.stream().map(io.granary.storage.TierUsage::name).toList() + ")");
   }
 
   private Inode fromUfs(long id, long parentId, UfsStatus s, long now) {
@@ -372,7 +396,7 @@ public final class GranaryEngine implements AutoCloseable {
           seen.add(s.name());
           Optional<Inode> c = txn.child(dir.id(), s.name());
           if (c.isEmpty()) {
-            Inode n = fromUfs(txn.newInodeId(), dir.id(), s, start);
+            Inode n = withMountPolicy(txn, fromUfs(txn.newInodeId(), dir.id(), s, start), m, start);
             txn.putInode(n);
             txn.link(dir.id(), n.name(), n.id());
             metrics.ufsMetadataLoads.increment();
@@ -549,7 +573,7 @@ public final class GranaryEngine implements AutoCloseable {
     try {
       fetch = inflight.computeIfAbsent(blockId, id -> {
         try {
-          ColdFetch f = new ColdFetch(blocks, m.ufs(), rel, id, blockStart, blockLen, pinned, 0,
+          ColdFetch f = new ColdFetch(blocks, m.ufs(), rel, id, blockStart, blockLen, pinned, tierOf(m),
               done -> inflight.remove(id, done));
           f.holdWhileRunning();
           created[0] = true;
@@ -607,7 +631,7 @@ public final class GranaryEngine implements AutoCloseable {
       if (wt == WriteType.THROUGH) {
         total = putThrough(m, rel, data, length);
       } else {
-        total = writeBlocks(id, data, length, wt.cacheFirst(), written);
+        total = writeBlocks(id, data, length, tierOf(m), m.pin(), wt.cacheFirst(), written);
         if (wt == WriteType.CACHE_THROUGH) {
           try (InputStream all = concat(written)) {
             m.ufs().put(rel, all, total);
@@ -626,8 +650,12 @@ public final class GranaryEngine implements AutoCloseable {
             UnderStorageException.Kind.OTHER, "under-storage lost " + rel + " right after writing it", null));
         n = n.withContent(total, s.mtimeMs(), s.fingerprint()).withSync(now, -1);
       }
-      Inode created = n;
+      Inode made = m.pin() ? n.withPinned(true) : n;
+      Inode[] createdRef = {made};
       List<BlockRecord> replaced = meta.write(txn -> {
+        Inode created = m.ttlMs() > 0
+            ? Ttls.schedule(txn, made, now + m.ttlMs(), Ttls.Action.valueOf(m.ttlAction())) : made;
+        createdRef[0] = created;
         if (txn.inode(parent.id()).isEmpty()) {
           throw new NotFoundException("no such directory: " + p.parent());
         }
@@ -659,7 +687,7 @@ public final class GranaryEngine implements AutoCloseable {
         persister.wake();
       }
       LOG.debug("wrote {} ({} bytes, {})", p, total, wt);
-      return FileInfo.of(p, created);
+      return FileInfo.of(p, createdRef[0]);
     } finally {
       if (!committed) {
         blocks.discardFinished(written);
@@ -670,6 +698,12 @@ public final class GranaryEngine implements AutoCloseable {
   /** Splits {@code data} into finished (not yet indexed) blocks of file {@code id}; returns the bytes. */
   long writeBlocks(long id, InputStream data, long length, boolean unpersisted, List<BlockRecord> out)
       throws IOException {
+    return writeBlocks(id, data, length, 0, false, unpersisted, out);
+  }
+
+  /** The same into {@code tier}, pinned or not. */
+  long writeBlocks(long id, InputStream data, long length, int tier, boolean pinned, boolean unpersisted,
+      List<BlockRecord> out) throws IOException {
     long blockSize = opts.blockSize();
     if (length >= 0) {
       data = new EndCheckedStream(data, length);
@@ -685,7 +719,7 @@ public final class GranaryEngine implements AutoCloseable {
         break;
       }
       long n = 0;
-      try (TempBlock t = blocks.create(BlockIds.of(id, index), 0, length >= 0 ? want : 0)) {
+      try (TempBlock t = blocks.create(BlockIds.of(id, index), tier, length >= 0 ? want : 0)) {
         while (n < want) {
           int r = data.read(buf, 0, (int) Math.min(buf.length, want - n));
           if (r < 0) {
@@ -695,7 +729,7 @@ public final class GranaryEngine implements AutoCloseable {
           n += r;
         }
         if (n > 0) {
-          out.add(t.finish(false, unpersisted));
+          out.add(t.finish(pinned, unpersisted));
         }
       }
       total += n;
@@ -966,6 +1000,7 @@ public final class GranaryEngine implements AutoCloseable {
     Mount mount;
     try {
       mount = Mount.of(entry, ufs);
+      tierOf(mount); // an unknown tier fails the mount
       ufs.list("", null, 1); // fail now, not on first use, if the store is unreachable or wrong
     } catch (RuntimeException e) {
       ufs.close();

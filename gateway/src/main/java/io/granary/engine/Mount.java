@@ -11,12 +11,20 @@ import java.util.Map;
  * @param syncIntervalMs -1: never re-check known paths; 0: re-check on every access; N: after N ms
  */
 public record Mount(NamespacePath path, MountEntry entry, MeteredUnderStorage ufs, ReadType readType,
-    WriteType writeType, long syncIntervalMs) {
+    WriteType writeType, long syncIntervalMs, String tier, boolean pin, long ttlMs, String ttlAction) {
 
   /** Option keys that configure the engine rather than the connector. */
   public static final String READ_TYPE = "read-type";
   public static final String WRITE_TYPE = "write-type";
   public static final String SYNC_INTERVAL = "sync-interval";
+  /** Tier (by name) new blocks of this mount land in; default the fastest. */
+  public static final String TIER = "tier";
+  /** Pin every file of this mount. */
+  public static final String PIN = "pin";
+  /** Time to live of every file created or loaded under this mount: ms, or 30s, 10m, 2h, 1d. */
+  public static final String TTL = "ttl";
+  /** FREE (default) or DELETE on TTL expiry. */
+  public static final String TTL_ACTION = "ttl-action";
 
   static Mount of(MountEntry entry, MeteredUnderStorage ufs) {
     Map<String, String> o = entry.options();
@@ -32,7 +40,35 @@ public record Mount(NamespacePath path, MountEntry entry, MeteredUnderStorage uf
     if (sync < -1) {
       throw new InvalidArgumentException("sync-interval must be -1, 0 or positive, not " + sync);
     }
-    return new Mount(NamespacePath.of(entry.path()), entry, ufs, rt, wt, sync);
+    long ttl = o.containsKey(TTL) ? duration(o.get(TTL)) : -1;
+    String action = Ttls.Action.parse(o.getOrDefault(TTL_ACTION, "FREE")).name();
+    String pin = o.getOrDefault(PIN, "false").trim();
+    if (!pin.equalsIgnoreCase("true") && !pin.equalsIgnoreCase("false")) {
+      throw new InvalidArgumentException("pin must be true or false, not " + pin);
+    }
+    return new Mount(NamespacePath.of(entry.path()), entry, ufs, rt, wt, sync, o.getOrDefault(TIER, ""),
+        Boolean.parseBoolean(pin), ttl, action);
+  }
+
+  /** Milliseconds from "5000", "30s", "10m", "2h" or "1d". */
+  static long duration(String s) {
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+        case 's' -> 1000L;
+        case 'm' -> 60_000L;
+        case 'h' -> 3_600_000L;
+        case 'd' -> 86_400_000L;
+        default -> 1L;
+      };
+      long n = Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1));
+      if (n <= 0) {
+        throw new NumberFormatException();
+      }
+      return n * unit;
+    } catch (NumberFormatException e) {
+      throw new InvalidArgumentException("a duration is a positive number of ms, or with s, m, h or d: " + s);
+    }
   }
 
   /** The path below the mount point, as the under-storage names it ("" for the mount point). */

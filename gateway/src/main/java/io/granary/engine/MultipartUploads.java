@@ -131,7 +131,8 @@ public final class MultipartUploads {
     List<BlockRecord> written = new ArrayList<>();
     boolean committed = false;
     try {
-      long size = engine.writeBlocks(inode, data, length, true, written);
+      Mount m = engine.mountOf(NamespacePath.of(upload(id).path()));
+      long size = engine.writeBlocks(inode, data, length, engine.tierOf(m), m.pin(), true, written);
       Part part = new Part(number, inode, size, etag.get(), now);
       List<BlockRecord> replaced = meta.write(txn -> {
         if (txn.get(Table.UPLOADS, uploadKey(id)).isEmpty()) {

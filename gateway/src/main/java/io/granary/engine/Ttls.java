@@ -73,6 +73,14 @@ final class Ttls {
     });
   }
 
+  /** Gives a file being created in {@code txn} a TTL; returns it with the attribute (the caller puts it). */
+  static Inode schedule(io.granary.metadata.MetaTxn txn, Inode n, long expires, Action action) {
+    txn.put(Table.TTL, key(expires, n.id()), action.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Map<String, String> attrs = new LinkedHashMap<>(n.attributes());
+    attrs.put(ATTRIBUTE, expires + ":" + action);
+    return n.withAttributes(attrs);
+  }
+
   /** Applies every TTL due at {@code now}; returns how many expired. */
   int expire(long now) {
     List<long[]> due = new ArrayList<>();

@@ -401,6 +401,28 @@ class GranaryEngineTest {
   }
 
   @Test
+  void mountPolicyChoosesTierPinAndTtlOfNewFiles() throws IOException {
+    GranaryEngine e = engine();
+    Path other = Files.createDirectories(dir.resolve("policy-ufs"));
+    Files.write(other.resolve("loaded.bin"), bytes(10 * KB, 1));
+    e.mount("/p", "file://" + other, Map.of(Mount.TIER, "SSD", Mount.PIN, "true", Mount.TTL, "1m",
+        Mount.TTL_ACTION, "DELETE"));
+    put(e, "/p/written.bin", bytes(20 * KB, 2), WriteType.CACHE_THROUGH);
+    readAll(e, "/p/loaded.bin", null);
+    for (String f : List.of("/p/written.bin", "/p/loaded.bin")) {
+      FileInfo info = e.stat(f);
+      assertTrue(info.pinned(), f + " pinned by the mount");
+      assertTrue(info.attributes().containsKey("granary.ttl"), f + " has the mount's TTL");
+      assertEquals(1, fx.blocks.locate(BlockIds.of(info.id(), 0)).orElseThrow().tier(), f + " landed in SSD");
+    }
+    fx.clock.addAndGet(60_001);
+    assertEquals(2, e.expireTtls());
+    assertThrows(NotFoundException.class, () -> e.stat("/p/written.bin"));
+    assertThrows(InvalidArgumentException.class, () -> e.mount("/q", "file://" + other, Map.of(Mount.TIER, "TAPE")));
+    assertThrows(InvalidArgumentException.class, () -> e.mount("/q", "file://" + other, Map.of(Mount.TTL, "soon")));
+  }
+
+  @Test
   void hostilePathsAreRejected() throws IOException {
     GranaryEngine e = engine();
     for (String p : List.of("/a/../etc/passwd", "/./x", "relative", "/a\0b", "/" + "n".repeat(300))) {
