@@ -48,6 +48,12 @@ class S3MountTest {
       s3.client().putObject(PutObjectRequest.builder().bucket(bucket).key("ds/train/a.bin").build(), RequestBody.fromBytes(replaced));
       assertArrayEquals(replaced, readAll(e, "/s3/train/a.bin", null));
 
+      byte[] async = bytes(90 * 1024, 4);
+      e.write("/s3/train/async.bin", new ByteArrayInputStream(async), async.length,
+          WriteOptions.defaults().withWriteType(WriteType.ASYNC_THROUGH));
+      AsyncThroughTest.await(() -> e.persistQueueLength() == 0, "ASYNC_THROUGH to reach the bucket");
+      assertArrayEquals(async, s3.client().getObjectAsBytes(b -> b.bucket(bucket).key("ds/train/async.bin")).asByteArray());
+
       e.rename("/s3/train/b.bin", "/s3/train/c.bin");
       assertArrayEquals(written, s3.client().getObjectAsBytes(b -> b.bucket(bucket).key("ds/train/c.bin")).asByteArray());
       e.delete("/s3/train", true);
