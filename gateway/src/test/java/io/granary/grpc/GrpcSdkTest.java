@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.granary.boot.GranaryServer;
+import io.granary.boot.TestGateways;
 import io.granary.config.GranaryConfig;
 import io.granary.sdk.GranaryClient;
 import io.granary.sdk.GranaryClientException;
@@ -42,22 +43,7 @@ class GrpcSdkTest {
 
   @BeforeAll
   static void start() throws Exception {
-    GranaryConfig cfg = new GranaryConfig();
-    cfg.dataDir = dir.resolve("data").toString();
-    cfg.admin.port = 0;
-    cfg.s3.port = 0;
-    cfg.grpc.port = 0;
-    cfg.blockSize = "1MiB";
-    GranaryConfig.Tier mem = new GranaryConfig.Tier();
-    mem.name = "MEM";
-    mem.path = dir.resolve("mem").toString();
-    mem.quota = "256MiB";
-    cfg.tiers.add(mem);
-    GranaryConfig.Credential c = new GranaryConfig.Credential();
-    c.accessKey = KEY;
-    c.secretKey = SECRET;
-    cfg.credentials.add(c);
-    server = GranaryServer.start(cfg, Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server = TestGateways.start(TestGateways.config(dir, "256MiB", "1MiB", KEY, SECRET));
     client = new GranaryClient("127.0.0.1", server.grpcPort(), KEY, SECRET, GranaryClient.Options.defaults());
   }
 

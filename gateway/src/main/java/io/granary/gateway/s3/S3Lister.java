@@ -7,6 +7,7 @@ import io.granary.error.NotFoundException;
 import io.granary.s3.S3Backend.ListQuery;
 import io.granary.s3.S3Backend.ListResult;
 import io.granary.s3.S3Backend.ObjectInfo;
+import io.granary.storage.ufs.support.KeyOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -100,12 +101,12 @@ final class S3Lister {
       String after, Page page) {
     boolean grouping = delimiter.equals("/");
     String scanFrom = namePrefix;
-    PriorityQueue<Pending> pending = new PriorityQueue<>(Comparator.comparing(Pending::sortKey, S3Keys::compare));
+    PriorityQueue<Pending> pending = new PriorityQueue<>(Comparator.comparing(Pending::sortKey, KeyOrder::compare));
     if (after.startsWith(dirKey) && after.length() > dirKey.length()) {
       String rest = after.substring(dirKey.length());
       int s = rest.indexOf('/');
       String first = s < 0 ? rest : rest.substring(0, s);
-      if (S3Keys.compare(first, scanFrom) > 0) {
+      if (KeyOrder.compare(first, scanFrom) > 0) {
         scanFrom = first;
         // a directory named by a proper prefix of `first` sorts after it when the next character is below '/'
         for (int k = Math.max(1, namePrefix.length()); k < first.length(); k++) {
@@ -133,7 +134,7 @@ final class S3Lister {
       for (FileInfo e : entries) {
         String name = e.name();
         if (!name.startsWith(namePrefix)) {
-          if (S3Keys.compare(name, namePrefix) > 0) {
+          if (KeyOrder.compare(name, namePrefix) > 0) {
             return flush(pending, null, dirPath, dirKey, prefix, delimiter, after, page);
           }
           continue;
@@ -152,13 +153,13 @@ final class S3Lister {
           int d = tail.indexOf(delimiter);
           if (d >= 0) {
             String cp = key.substring(0, prefix.length() + d + delimiter.length());
-            if (S3Keys.compare(cp, after) > 0 && !after.startsWith(cp) && !cp.equals(page.last) && !page.prefix(cp)) {
+            if (KeyOrder.compare(cp, after) > 0 && !after.startsWith(cp) && !cp.equals(page.last) && !page.prefix(cp)) {
               return false;
             }
             continue;
           }
         }
-        if (S3Keys.compare(key, after) > 0 && !page.object(toObject.apply(e))) {
+        if (KeyOrder.compare(key, after) > 0 && !page.object(toObject.apply(e))) {
           return false;
         }
       }
@@ -184,10 +185,10 @@ final class S3Lister {
   /** Emits pending directories that sort before {@code bound} (all when bound is null). */
   private boolean flush(PriorityQueue<Pending> pending, String bound, String dirPath, String dirKey, String prefix,
       String delimiter, String after, Page page) {
-    while (!pending.isEmpty() && (bound == null || S3Keys.compare(pending.peek().sortKey(), bound) < 0)) {
+    while (!pending.isEmpty() && (bound == null || KeyOrder.compare(pending.peek().sortKey(), bound) < 0)) {
       Pending d = pending.poll();
       String key = dirKey + d.name() + "/";
-      if (!after.startsWith(key) && S3Keys.compare(key, after) <= 0) {
+      if (!after.startsWith(key) && KeyOrder.compare(key, after) <= 0) {
         continue; // wholly before the marker
       }
       if (delimiter.equals("/")) {
@@ -205,13 +206,13 @@ final class S3Lister {
       } else if (!delimiter.isEmpty()) {
         String tail = key.substring(prefix.length());
         String cp = key.substring(0, prefix.length() + tail.indexOf(delimiter) + delimiter.length());
-        if (S3Keys.compare(cp, after) > 0 && !after.startsWith(cp) && !cp.equals(page.last) && !page.prefix(cp)) {
+        if (KeyOrder.compare(cp, after) > 0 && !after.startsWith(cp) && !cp.equals(page.last) && !page.prefix(cp)) {
           return false;
         }
         continue;
       }
       FileInfo child = engine.stat(childPath);
-      if (child.attributes().containsKey(EngineS3Backend.DIR_MARKER) && S3Keys.compare(key, after) > 0
+      if (child.attributes().containsKey(EngineS3Backend.DIR_MARKER) && KeyOrder.compare(key, after) > 0
           && !page.object(toObject.apply(child))) {
         return false; // a "d/" object comes before the keys below it
       }

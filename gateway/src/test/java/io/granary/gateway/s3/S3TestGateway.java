@@ -1,6 +1,7 @@
 package io.granary.gateway.s3;
 
 import io.granary.boot.GranaryServer;
+import io.granary.boot.TestGateways;
 import io.granary.config.GranaryConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,22 +28,12 @@ final class S3TestGateway implements AutoCloseable {
   final URI endpoint;
 
   S3TestGateway(Path dataDir, String blockSize) throws IOException {
-    GranaryConfig cfg = new GranaryConfig();
+    GranaryConfig cfg = TestGateways.config(dataDir.getParent().resolve(dataDir.getFileName() + "-gw"), "512MiB", blockSize,
+        ACCESS_KEY, SECRET_KEY);
     cfg.dataDir = dataDir.toString();
-    cfg.admin.port = 0;
-    cfg.s3.port = 0;
-    cfg.blockSize = blockSize;
-    GranaryConfig.Tier mem = new GranaryConfig.Tier();
-    mem.name = "MEM";
-    mem.path = dataDir.resolve("mem").toString();
-    mem.quota = "512MiB";
-    cfg.tiers.add(mem);
-    GranaryConfig.Credential c = new GranaryConfig.Credential();
-    c.accessKey = ACCESS_KEY;
-    c.secretKey = SECRET_KEY;
-    cfg.credentials.add(c);
+    cfg.tiers.get(0).path = dataDir.resolve("mem").toString();
     cfg.s3.publicReadBuckets.add("public");
-    server = GranaryServer.start(cfg, Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server = TestGateways.start(cfg);
     endpoint = URI.create("http://127.0.0.1:" + server.s3Port());
   }
 
