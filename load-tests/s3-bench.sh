@@ -13,33 +13,10 @@
 # See load-tests/README.md for what each number means.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-# shellcheck source=../scripts/jdk.sh
-source "$root/scripts/jdk.sh"
-
-quick=0
-write=""
-keep=0
-cmdline="load-tests/s3-bench.sh${*:+ $*}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --write)
-      [ $# -ge 2 ] || { echo "s3-bench: --write needs a file" >&2; exit 2; }
-      write="$2"
-      case "$write" in /*) ;; *) write="$PWD/$write" ;; esac
-      shift ;;
-    --keep) keep=1 ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "s3-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-started=$(date +%s)
-say() { printf '[s3-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { say "ERROR: $*"; exit 1; }
+bench_name=s3-bench
+# shellcheck source=bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+bench_parse_args 2,13 "$@"
 
 # ------------------------------------------------------------------ parameters
 if [ "$quick" = 1 ]; then
@@ -52,15 +29,7 @@ fi
 streams="1,4"
 concurrency=32
 
-# ------------------------------------------------------------------ iperf3
-if ! command -v iperf3 >/dev/null 2>&1; then
-  say "installing iperf3 with apt-get"
-  sudo_=()
-  [ "$(id -u)" = 0 ] || sudo_=(sudo -n)
-  "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null ||
-    { "${sudo_[@]}" apt-get update -q >/dev/null && "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null; } ||
-    die "could not install iperf3"
-fi
+bench_need_iperf3
 
 # ------------------------------------------------------------------ build
 # Rebuild when an artifact is missing or a source/pom changed since the last build by this script.
@@ -72,12 +41,7 @@ needs_build() {
     [ -n "$(find "$root" -maxdepth 2 -name pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]
 }
 if needs_build; then
-  lock=()
-  if command -v flock >/dev/null 2>&1; then lock=(flock "${GRANARY_MVN_LOCK:-/tmp/granary-mvn.lock}"); fi
-  say "building gateway and load-tests with $JAVA_HOME"
-  # shellcheck disable=SC2086
-  (cd "$root" && "${lock[@]}" ./mvnw -q -B ${MVN_ARGS:-} -DskipTests -pl gateway,load-tests -am package) >&2 ||
-    die "build failed"
+  mvn_build "gateway and load-tests" -pl gateway,load-tests -am
   touch "$stamp"
 fi
 
@@ -92,61 +56,7 @@ launcher_stale() {
 }
 
 # ------------------------------------------------------------------ run state and teardown
-tmp="$(mktemp -d /tmp/s3-bench.XXXXXX)"
-shm="/dev/shm/$(basename "$tmp")"
-pids=()
-cleanup() {
-  local rc=$?
-  local p
-  for p in "${pids[@]}"; do
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  rm -rf "$shm"
-  if [ "$keep" = 1 ] || [ $rc -ne 0 ]; then
-    say "logs and data kept in $tmp"
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-  local p=$1 q=() x
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-  for x in "${pids[@]}"; do [ "$x" = "$p" ] || q+=("$x"); done
-  pids=("${q[@]}")
-}
-
-free_port() { # below the ephemeral range, and not used by any socket (TIME-WAIT ones block bind)
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
-  done
-}
-
-listening() { [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
-
-wait_port() { # port pid log (checks the listen socket without connecting: iperf3 -1 serves one client)
-  for _ in $(seq 1 300); do
-    listening "$1" && return 0
-    kill -0 "$2" 2>/dev/null || { tail -20 "$3" >&2; die "process $2 exited before listening on $1"; }
-    sleep 0.2
-  done
-  tail -20 "$3" >&2
-  die "nothing listening on port $1 after 60 s"
-}
-
-ak="bench$(date +%s)"
-sk="$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+bench_run_state
 
 driver() { # name endpoint args...
   local name=$1 endpoint=$2
@@ -164,36 +74,14 @@ granary_admin=""
 granary_pid=""
 start_granary() { # transport
   local t=$1 dir="$tmp/granary-$1"
-  mkdir -p "$dir" "$shm/$t"
-  cat >"$dir/granary.yaml" <<EOF
-dataDir: $dir/data
-host: 127.0.0.1
-admin: {port: 0}
-s3: {port: 0}
-transport: $t
-blockSize: 64MiB
-tiers:
-  - {name: MEM, path: $shm/$t, quota: 2GiB}
-credentials:
-  - {accessKey: $ak, secretKey: $sk}
-EOF
-  local cmd=("$root/granary" serve --config "$dir/granary.yaml")
+  local cmd=("$root/granary")
   if launcher_stale; then
     # shellcheck disable=SC2206
-    cmd=("$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$root/gateway/target/granary.jar"
-      serve --config "$dir/granary.yaml")
+    cmd=("$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$root/gateway/target/granary.jar")
   fi
-  "${cmd[@]}" >"$dir/granary.log" 2>&1 &
-  granary_pid=$!
-  pids+=("$granary_pid")
-  for _ in $(seq 1 300); do
-    granary_port=$(sed -n 's#^s3 listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$dir/granary.log" | head -1)
-    granary_admin=$(sed -n 's#^admin listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$dir/granary.log" | head -1)
-    [ -n "$granary_port" ] && [ -n "$granary_admin" ] && break
-    kill -0 "$granary_pid" 2>/dev/null || { tail -30 "$dir/granary.log" >&2; die "granary ($t) exited during startup"; }
-    sleep 0.2
-  done
-  [ -n "$granary_port" ] || die "granary ($t) printed no 's3 listening on' line in 60 s"
+  start_granary_with "granary ($t)" "$dir" "$shm/$t" 2GiB "transport: $t" "s3 admin" "${cmd[@]}"
+  granary_port=$(listener_port "$dir/granary.log" s3)
+  granary_admin=$(listener_port "$dir/granary.log" admin)
   if grep -q "is not available here" "$dir/granary.log"; then
     die "transport $t is not available on this machine: $(grep -m1 'is not available here' "$dir/granary.log")"
   fi
@@ -204,31 +92,8 @@ metric() { # admin-port name
   curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v n="$2" '$1 == n { printf "%.0f\n", $2; exit }'
 }
 
-iperf() { # label [iperf3 client args]
-  local p out label=$1
-  shift
-  p=$(free_port)
-  iperf3 -s -1 -p "$p" >"$tmp/iperf3-server-$label.log" 2>&1 &
-  local spid=$!
-  pids+=("$spid")
-  wait_port "$p" "$spid" "$tmp/iperf3-server-$label.log"
-  out="$tmp/iperf3-$label.json"
-  iperf3 -c 127.0.0.1 -p "$p" -t "$iperf_secs" -J "$@" >"$out" || die "iperf3 client failed"
-  stop_pid "$spid"
-  if command -v jq >/dev/null 2>&1; then
-    jq '.end.sum_received.bits_per_second / 8 / 1048576' "$out"
-  else
-    /usr/bin/env python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8/1048576)' "$out"
-  fi | awk '{ printf "%.1f\n", $1 }'
-}
-
 # ------------------------------------------------------------------ runs (one server at a time)
-say "temporary directory $tmp, tmpfs tier under $shm"
-say "iperf3 single stream, $iperf_secs s"
-iperf_start=$(iperf start)
-say "iperf3: $iperf_start MiB/s; again with 32 KiB writes and reads (the driver's read size)"
-iperf_32k=$(iperf 32k -l 32K)
-say "iperf3 -l 32K: $iperf_32k MiB/s"
+bench_iperf_before "32 KiB writes and reads (the driver's read size)"
 
 start_granary epoll
 ufs_before=$(metric "$granary_admin" granary_ufs_read_bytes_total || true)
@@ -265,16 +130,12 @@ for t in io_uring nio; do
   stop_pid "$granary_pid"
 done
 
-say "iperf3 single stream again, $iperf_secs s"
-iperf_end=$(iperf end)
-say "iperf3: $iperf_end MiB/s"
+bench_iperf_after
 
 # ------------------------------------------------------------------ table
 r() { # system key
   awk -v k="$2" '$1 == "RESULT" && $2 == k { print $3; found = 1 } END { if (!found) print "nan" }' "$tmp/$1.results"
 }
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf f, v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 row() { # label key format
   local g s
   g=$(r granary-epoll "$2")
@@ -286,7 +147,6 @@ lat_row() { # label prefix
     "$(fmt "$(r granary-epoll "${2}_p50_ms")" %.1f)" "$(fmt "$(r granary-epoll "${2}_p99_ms")" %.1f)" \
     "$(fmt "$(r s3proxy "${2}_p50_ms")" %.1f)" "$(fmt "$(r s3proxy "${2}_p99_ms")" %.1f)"
 }
-iperf_mean=$(awk -v a="$iperf_start" -v b="$iperf_end" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 elapsed=$(( $(date +%s) - started ))
 mode=$([ "$quick" = 1 ] && echo "quick: ${secs} s windows" || echo "${secs} s windows after ${warm} s warm-up")
 ufs_read=$(awk -v a="${ufs_before:-}" -v b="${ufs_after:-}" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%.0f", b - a }')
@@ -324,20 +184,4 @@ table() {
 }
 
 out="$(table)"
-echo
-echo "$out"
-if [ -n "$write" ]; then
-  jdk=$("$JAVA_HOME/bin/java" -version 2>&1 | sed -n '2p')
-  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-  {
-    echo
-    echo "## S3: Granary vs s3proxy on loopback ($(date -u +%Y-%m-%d))"
-    echo
-    echo "- Command: \`$cmdline\`"
-    echo "- Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r), $jdk"
-    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo
-    echo "$out"
-  } >>"$write"
-  say "appended to $write"
-fi
+bench_print "S3: Granary vs s3proxy on loopback" "$out"

@@ -17,35 +17,17 @@
 # SDK_BENCH_JAVA_OPTS adds JVM options to the driver. See load-tests/README.md.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-# shellcheck source=../scripts/jdk.sh
-source "$root/scripts/jdk.sh"
-
-quick=0
-write=""
-keep=0
+bench_name=sdk-bench
+# shellcheck source=bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 build_gateway=0
-cmdline="load-tests/sdk-bench.sh${*:+ $*}"
-while [ $# -gt 0 ]; do
+bench_extra_option() {
   case "$1" in
-    --quick) quick=1 ;;
-    --write)
-      [ $# -ge 2 ] || { echo "sdk-bench: --write needs a file" >&2; exit 2; }
-      write="$2"
-      case "$write" in /*) ;; *) write="$PWD/$write" ;; esac
-      shift ;;
-    --keep) keep=1 ;;
     --build-gateway) build_gateway=1 ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "sdk-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) return 1 ;;
   esac
-  shift
-done
-
-started=$(date +%s)
-say() { printf '[sdk-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { say "ERROR: $*"; exit 1; }
+}
+bench_parse_args 2,18 "$@"
 
 # ------------------------------------------------------------------ parameters
 if [ "$quick" = 1 ]; then
@@ -60,66 +42,9 @@ threads=8
 stat_threads="1,4"
 write_type=MUST_CACHE
 
-# ------------------------------------------------------------------ iperf3
-if ! command -v iperf3 >/dev/null 2>&1; then
-  say "installing iperf3 with apt-get"
-  sudo_=()
-  [ "$(id -u)" = 0 ] || sudo_=(sudo -n)
-  "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null ||
-    { "${sudo_[@]}" apt-get update -q >/dev/null && "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null; } ||
-    die "could not install iperf3"
-fi
+bench_need_iperf3
 
 # ------------------------------------------------------------------ build
-lock_path="${GRANARY_MVN_LOCK:-/tmp/granary-mvn.lock}"
-
-# Whether this process already runs under the lock: flock(1) passes its descriptor on to the
-# command, and /proc/locks names the process holding it (flock -o closes the descriptor, so look
-# for that process among our ancestors too).
-lock_held_by_us() {
-  [ -e "$lock_path" ] || return 1
-  local real fd ino holder p
-  real="$(readlink -f "$lock_path")"
-  for fd in /proc/$$/fd/*; do
-    [ "$(readlink "$fd" 2>/dev/null)" = "$real" ] && return 0
-  done
-  ino=$(stat -L -c %i "$lock_path")
-  for holder in $(awk -v ino="$ino" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == ino) print $5 }' /proc/locks 2>/dev/null); do
-    p=$$
-    while [ -n "$p" ] && [ "$p" -gt 1 ] 2>/dev/null; do
-      [ "$p" = "$holder" ] && return 0
-      p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
-    done
-  done
-  return 1
-}
-
-mvn_build() { # description, maven arguments...
-  local what=$1 lock=()
-  shift
-  if [ "$lock_path" = none ]; then
-    :
-  elif lock_held_by_us; then
-    say "already running under $lock_path: building without taking it again"
-  elif command -v flock >/dev/null 2>&1; then
-    lock=(flock "$lock_path")
-  fi
-  say "building $what with $JAVA_HOME"
-  # shellcheck disable=SC2086
-  (cd "$root" && "${lock[@]}" ./mvnw -q -B ${MVN_ARGS:-} -DskipTests "$@" package) >&2 || die "build of $what failed"
-}
-
-newer_than() { # file dirs... : any src/main file or pom.xml of these modules newer than file
-  local f=$1 d
-  shift
-  [ "$root/pom.xml" -nt "$f" ] && return 0
-  for d in "$@"; do
-    [ "$root/$d/pom.xml" -nt "$f" ] && return 0
-    [ -n "$(find "$root/$d/src/main" -newer "$f" -print -quit 2>/dev/null)" ] && return 0
-  done
-  return 1
-}
-
 # The driver: only this module and what it needs (the SDK).
 stamp="$here/target/.sdk-bench-built"
 if [ ! -f "$here/target/classes/io/granary/loadtest/SdkBench.class" ] || [ ! -d "$here/target/lib" ] ||
@@ -145,77 +70,8 @@ if [ ! -f "$jar" ] || newer_than "$jar" "${gateway_modules[@]}"; then
 fi
 
 # ------------------------------------------------------------------ run state and teardown
-tmp="$(mktemp -d /tmp/sdk-bench.XXXXXX)"
-shm="/dev/shm/$(basename "$tmp")"
+bench_run_state
 mkdir -p "$shm"
-pids=()
-cleanup() {
-  local rc=$?
-  local p
-  for p in "${pids[@]}"; do
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  rm -rf "$shm"
-  if [ "$keep" = 1 ] || [ $rc -ne 0 ]; then
-    say "logs and data kept in $tmp"
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-  local p=$1 q=() x
-  kill -TERM "$p" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-  for x in "${pids[@]}"; do [ "$x" = "$p" ] || q+=("$x"); done
-  pids=("${q[@]}")
-}
-
-free_port() { # below the ephemeral range, and not used by any socket (TIME-WAIT ones block bind)
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
-  done
-}
-
-listening() { [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
-
-wait_port() { # port pid log (checks the listen socket without connecting: iperf3 -1 serves one client)
-  for _ in $(seq 1 300); do
-    listening "$1" && return 0
-    kill -0 "$2" 2>/dev/null || { tail -20 "$3" >&2; die "process $2 exited before listening on $1"; }
-    sleep 0.2
-  done
-  tail -20 "$3" >&2
-  die "nothing listening on port $1 after 60 s"
-}
-
-iperf() { # label [iperf3 client args]
-  local p out label=$1
-  shift
-  p=$(free_port)
-  iperf3 -s -1 -p "$p" >"$tmp/iperf3-server-$label.log" 2>&1 &
-  local spid=$!
-  pids+=("$spid")
-  wait_port "$p" "$spid" "$tmp/iperf3-server-$label.log"
-  out="$tmp/iperf3-$label.json"
-  iperf3 -c 127.0.0.1 -p "$p" -t "$iperf_secs" -J "$@" >"$out" || die "iperf3 client failed"
-  stop_pid "$spid"
-  if command -v jq >/dev/null 2>&1; then
-    jq '.end.sum_received.bits_per_second / 8 / 1048576' "$out"
-  else
-    /usr/bin/env python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8/1048576)' "$out"
-  fi | awk '{ printf "%.1f\n", $1 }'
-}
 
 # dd of a 1 GiB file on the tier's tmpfs, read twice; prints the second read in MiB/s.
 dd_tmpfs() {
@@ -230,48 +86,19 @@ dd_tmpfs() {
     if (s[1] + 0 <= 0) exit 1; printf "%.1f\n", a[1] / s[1] / 1048576 }' || die "could not parse dd: $line"
 }
 
-ak="bench$(date +%s)"
-sk="$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
-
 granary_port=""
 granary_pid=""
 start_granary() {
   local dir="$tmp/granary"
-  mkdir -p "$dir" "$shm/mem"
-  cat >"$dir/granary.yaml" <<EOF
-dataDir: $dir/data
-host: 127.0.0.1
-admin: {port: 0}
-s3: {port: 0}
-grpc: {port: 0}
-blockSize: 64MiB
-tiers:
-  - {name: MEM, path: $shm/mem, quota: 3GiB}
-credentials:
-  - {accessKey: $ak, secretKey: $sk}
-EOF
   # shellcheck disable=SC2206
-  "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$jar" serve --config "$dir/granary.yaml" \
-    >"$dir/granary.log" 2>&1 &
-  granary_pid=$!
-  pids+=("$granary_pid")
-  for _ in $(seq 1 300); do
-    granary_port=$(sed -n 's#^grpc listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$dir/granary.log" | head -1)
-    [ -n "$granary_port" ] && grep -q '^admin listening on' "$dir/granary.log" && break
-    kill -0 "$granary_pid" 2>/dev/null || { tail -30 "$dir/granary.log" >&2; die "granary exited during startup"; }
-    sleep 0.2
-  done
-  [ -n "$granary_port" ] || die "granary printed no 'grpc listening on' line in 60 s"
+  start_granary_with granary "$dir" "$shm/mem" 3GiB "grpc: {port: 0}" "grpc admin" \
+    "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$jar"
+  granary_port=$(listener_port "$dir/granary.log" grpc)
   say "granary pid $granary_pid: grpc (and the data path) on $granary_port"
 }
 
 # ------------------------------------------------------------------ runs
-say "temporary directory $tmp, tmpfs tier under $shm"
-say "iperf3 single stream, $iperf_secs s"
-iperf_start=$(iperf start)
-say "iperf3: $iperf_start MiB/s; again with -l 32K"
-iperf_32k=$(iperf 32k -l 32K)
-say "iperf3 -l 32K: $iperf_32k MiB/s"
+bench_iperf_before "-l 32K"
 say "dd bs=1M of a 1 GiB file on $shm, twice"
 dd_mibps=$(dd_tmpfs)
 say "dd (second read): $dd_mibps MiB/s"
@@ -287,18 +114,13 @@ say "driver: SdkBench (${secs} s windows, ${warm} s warm-up)"
   >"$tmp/sdk.results" || die "driver failed (logs in $tmp)"
 stop_pid "$granary_pid"
 
-say "iperf3 single stream again, $iperf_secs s"
-iperf_end=$(iperf end)
-say "iperf3: $iperf_end MiB/s"
+bench_iperf_after
 
 # ------------------------------------------------------------------ table
 r() { awk -v k="$1" '$1 == "RESULT" && $2 == k { print $3; found = 1 } END { if (!found) print "nan" }' "$tmp/sdk.results"; }
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf f, v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 verdict() { # ratio target
   awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a") print "n/a"; else if (r + 0 >= t + 0) print "met"; else print "**MISSED**" }'
 }
-iperf_mean=$(awk -v a="$iperf_start" -v b="$iperf_end" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 net_ratio=$(ratio "$(r large_net_mibps)" "$iperf_mean")
 sc_ratio=$(ratio "$(r large_sc_mibps)" "$dd_mibps")
 elapsed=$(( $(date +%s) - started ))
@@ -332,20 +154,4 @@ table() {
 }
 
 out="$(table)"
-echo
-echo "$out"
-if [ -n "$write" ]; then
-  jdk=$("$JAVA_HOME/bin/java" -version 2>&1 | sed -n '2p')
-  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-  {
-    echo
-    echo "## SDK: reads, stat and small files on one host ($(date -u +%Y-%m-%d))"
-    echo
-    echo "- Command: \`$cmdline\`"
-    echo "- Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r), $jdk"
-    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo
-    echo "$out"
-  } >>"$write"
-  say "appended to $write"
-fi
+bench_print "SDK: reads, stat and small files on one host" "$out"

@@ -1,5 +1,11 @@
 package io.granary.loadtest;
 
+import static io.granary.loadtest.BenchSupport.MIB;
+import static io.granary.loadtest.BenchSupport.message;
+import static io.granary.loadtest.BenchSupport.percentile;
+import static io.granary.loadtest.BenchSupport.result;
+import static io.granary.loadtest.BenchSupport.sleepWatching;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -15,7 +21,6 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -63,8 +68,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * </ul>
  */
 public final class S3Bench implements AutoCloseable {
-  private static final double MIB = 1024.0 * 1024.0;
-
   private final Options o;
   private final String host;
   private final int port;
@@ -89,15 +92,7 @@ public final class S3Bench implements AutoCloseable {
   }
 
   public static void main(String[] args) {
-    Options o;
-    try {
-      o = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("S3Bench: " + e.getMessage());
-      System.err.println(Options.USAGE);
-      System.exit(2);
-      return;
-    }
+    Options o = BenchSupport.parseOrExit("S3Bench", Options.USAGE, Options::parse, args);
     int rc = 0;
     try (S3Bench bench = new S3Bench(o)) {
       bench.run();
@@ -248,11 +243,7 @@ public final class S3Bench implements AutoCloseable {
     putAll(o.bucket, n, i -> smallKey(i), randomBuffer(o.smallSize, 2));
     Closed r = closedLoop("get-small", o.concurrency, (slot, seq) ->
         exchange(HttpMethod.GET, objectPath(o.bucket, smallKey(ThreadLocalRandom.current().nextInt(n))), Map.of(), null, o.smallSize));
-    log("get-small: %.0f req/s (%.1f MiB/s), p50 %.2f ms, p99 %.2f ms, %d requests, concurrency %d",
-        r.rate, r.rate * o.smallSize / MIB, r.p50, r.p99, r.window.requests, o.concurrency);
-    result("get_small_rps", r.rate);
-    result("get_small_p50_ms", r.p50);
-    result("get_small_p99_ms", r.p99);
+    report("get-small", r);
   }
 
   private void putSmall() throws Exception {
@@ -262,11 +253,17 @@ public final class S3Bench implements AutoCloseable {
     Closed r = closedLoop("put-small", o.concurrency, (slot, seq) ->
         exchange(HttpMethod.PUT, objectPath(o.bucket, String.format("put/p-%06d", Math.floorMod(keys.getAndIncrement(), o.putKeys))),
             Map.of(), body, -1));
-    log("put-small: %.0f req/s (%.1f MiB/s), p50 %.2f ms, p99 %.2f ms, %d requests, concurrency %d",
-        r.rate, r.rate * o.smallSize / MIB, r.p50, r.p99, r.window.requests, o.concurrency);
-    result("put_small_rps", r.rate);
-    result("put_small_p50_ms", r.p50);
-    result("put_small_p99_ms", r.p99);
+    report("put-small", r);
+  }
+
+  /** The log line and the {@code _rps}, {@code _p50_ms} and {@code _p99_ms} results of get-small or put-small. */
+  private void report(String name, Closed r) {
+    log("%s: %.0f req/s (%.1f MiB/s), p50 %.2f ms, p99 %.2f ms, %d requests, concurrency %d",
+        name, r.rate, r.rate * o.smallSize / MIB, r.p50, r.p99, r.window.requests, o.concurrency);
+    String key = name.replace('-', '_');
+    result(key + "_rps", r.rate);
+    result(key + "_p50_ms", r.p50);
+    result(key + "_p99_ms", r.p99);
   }
 
   private void list() throws Exception {
@@ -452,20 +449,6 @@ public final class S3Bench implements AutoCloseable {
     }
   }
 
-  private static void sleepWatching(double seconds, AtomicReference<Throwable> failure) throws Exception {
-    long end = System.nanoTime() + (long) (seconds * 1e9);
-    while (true) {
-      if (failure.get() != null) {
-        throw new IOException(message(failure.get()), failure.get());
-      }
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        return;
-      }
-      Thread.sleep(Math.max(1, Math.min(50, left / 1_000_000)));
-    }
-  }
-
   private static void awaitSlots(CountDownLatch done, AtomicReference<Throwable> failure, String name) throws Exception {
     if (!done.await(120, TimeUnit.SECONDS)) {
       throw new IOException(name + ": requests still running 120 s after the window closed");
@@ -566,11 +549,6 @@ public final class S3Bench implements AutoCloseable {
     return Buffer.buffer(b);
   }
 
-  private static double percentile(long[] sorted, double p) {
-    int i = (int) Math.ceil(p * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
   private static String element(String xml, String name) {
     int i = xml.indexOf("<" + name + ">");
     if (i < 0) {
@@ -593,21 +571,8 @@ public final class S3Bench implements AutoCloseable {
     return s.length() > 400 ? s.substring(0, 400) + "..." : s;
   }
 
-  static String message(Throwable t) {
-    while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
-      t = t.getCause();
-    }
-    return t.getMessage() != null ? t.getMessage() : t.toString();
-  }
-
   private static void log(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[s3bench] " + format + "%n", args);
-    System.err.flush();
-  }
-
-  private static void result(String name, double value) {
-    System.out.printf(Locale.ROOT, "RESULT %s %.3f%n", name, value);
-    System.out.flush();
+    BenchSupport.log("s3bench", format, args);
   }
 
   @Override
@@ -688,15 +653,7 @@ public final class S3Bench implements AutoCloseable {
 
     static Options parse(String[] args) {
       Options o = new Options();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (a.equals("-h") || a.equals("--help")) {
-          throw new IllegalArgumentException("help");
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("missing value for " + a);
-        }
-        String v = args[++i];
+      BenchSupport.parseOptions(args, (a, v) -> {
         switch (a) {
           case "--endpoint" -> o.endpoint = v;
           case "--access-key" -> o.accessKey = v;
@@ -707,7 +664,7 @@ public final class S3Bench implements AutoCloseable {
           case "--seconds" -> o.seconds = Double.parseDouble(v);
           case "--warmup" -> o.warmup = Double.parseDouble(v);
           case "--concurrency" -> o.concurrency = Integer.parseInt(v);
-          case "--large-streams" -> o.largeStreams = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+          case "--large-streams" -> o.largeStreams = BenchSupport.intList(v);
           case "--large-size" -> o.largeSize = Long.parseLong(v);
           case "--large-client" -> o.largeClient = v;
           case "--small-objects" -> o.smallObjects = Integer.parseInt(v);
@@ -720,20 +677,19 @@ public final class S3Bench implements AutoCloseable {
           case "--list-object-size" -> o.listObjectSize = Integer.parseInt(v);
           case "--list-max-seconds" -> o.listMaxSeconds = Double.parseDouble(v);
           case "--event-loops" -> o.eventLoops = Integer.parseInt(v);
-          default -> throw new IllegalArgumentException("unknown option " + a);
+          default -> {
+            return false;
+          }
         }
-      }
+        return true;
+      });
       if (o.endpoint == null || o.accessKey == null || o.secretKey == null) {
         throw new IllegalArgumentException("--endpoint, --access-key and --secret-key are required");
       }
       if (!o.largeClient.equals("raw") && !o.largeClient.equals("vertx")) {
         throw new IllegalArgumentException("--large-client must be raw or vertx");
       }
-      for (String w : o.workloads) {
-        if (!List.of("get-large", "get-small", "put-small", "list").contains(w)) {
-          throw new IllegalArgumentException("unknown workload " + w);
-        }
-      }
+      BenchSupport.checkWorkloads(o.workloads, List.of("get-large", "get-small", "put-small", "list"));
       if (o.largeSize > Integer.MAX_VALUE - 16 || o.listReps < 1) {
         throw new IllegalArgumentException("--large-size must fit a buffer and --list-reps be >= 1");
       }

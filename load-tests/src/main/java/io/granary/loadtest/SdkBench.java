@@ -1,5 +1,10 @@
 package io.granary.loadtest;
 
+import static io.granary.loadtest.BenchSupport.MIB;
+import static io.granary.loadtest.BenchSupport.message;
+import static io.granary.loadtest.BenchSupport.result;
+import static io.granary.loadtest.BenchSupport.sleepWatching;
+
 import io.granary.sdk.CallAuth;
 import io.granary.sdk.GranaryClient;
 import io.granary.sdk.GranaryMethods;
@@ -68,7 +73,6 @@ import java.util.zip.CRC32C;
  * Results go to stdout as {@code RESULT <name> <value>} lines; progress to stderr.
  */
 public final class SdkBench {
-  private static final double MIB = 1024.0 * 1024.0;
   private static final long SEED = 0x6772616e617279L; // "granary"
   private static final int GEN_CHUNK = 1 << 20;
   static final List<String> WORKLOADS = List.of("large-net", "large-sc", "large-grpc", "large-raw", "stat", "small-net",
@@ -84,20 +88,12 @@ public final class SdkBench {
   }
 
   public static void main(String[] args) {
-    Options o;
-    try {
-      o = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("SdkBench: " + e.getMessage());
-      System.err.println(Options.USAGE);
-      System.exit(2);
-      return;
-    }
+    Options o = BenchSupport.parseOrExit("SdkBench", Options.USAGE, Options::parse, args);
     int rc = 0;
     try {
       new SdkBench(o).run();
     } catch (Throwable t) {
-      System.err.println("SdkBench: FAILED: " + S3Bench.message(t));
+      System.err.println("SdkBench: FAILED: " + message(t));
       t.printStackTrace(System.err);
       rc = 1;
     }
@@ -460,7 +456,7 @@ public final class SdkBench {
         t.join(120_000);
       }
       if (failure.get() != null) {
-        throw new IOException(name + ": " + S3Bench.message(failure.get()), failure.get());
+        throw new IOException(name + ": " + message(failure.get()), failure.get());
       }
     }
   }
@@ -481,32 +477,12 @@ public final class SdkBench {
       t.join();
     }
     if (failure.get() != null) {
-      throw new IOException(name + ": " + S3Bench.message(failure.get()), failure.get());
-    }
-  }
-
-  private static void sleepWatching(double seconds, AtomicReference<Throwable> failure) throws Exception {
-    long end = System.nanoTime() + (long) (seconds * 1e9);
-    while (true) {
-      if (failure.get() != null) {
-        throw new IOException(S3Bench.message(failure.get()), failure.get());
-      }
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        return;
-      }
-      Thread.sleep(Math.max(1, Math.min(50, left / 1_000_000)));
+      throw new IOException(name + ": " + message(failure.get()), failure.get());
     }
   }
 
   private static void log(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[sdkbench] " + format + "%n", args);
-    System.err.flush();
-  }
-
-  private static void result(String name, double value) {
-    System.out.printf(Locale.ROOT, "RESULT %s %.3f%n", name, value);
-    System.out.flush();
+    BenchSupport.log("sdkbench", format, args);
   }
 
   // ---------------------------------------------------------------- options
@@ -548,15 +524,7 @@ public final class SdkBench {
 
     static Options parse(String[] args) {
       Options o = new Options();
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        if (a.equals("-h") || a.equals("--help")) {
-          throw new IllegalArgumentException("help");
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("missing value for " + a);
-        }
-        String v = args[++i];
+      BenchSupport.parseOptions(args, (a, v) -> {
         switch (a) {
           case "--host" -> o.host = v;
           case "--port" -> o.port = Integer.parseInt(v);
@@ -571,20 +539,19 @@ public final class SdkBench {
           case "--small-files" -> o.smallFiles = Integer.parseInt(v);
           case "--small-size" -> o.smallSize = Integer.parseInt(v);
           case "--threads" -> o.threads = Integer.parseInt(v);
-          case "--stat-threads" -> o.statThreads = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+          case "--stat-threads" -> o.statThreads = BenchSupport.intList(v);
           case "--write-type" -> o.writeType = v;
           case "--dir" -> o.dir = v;
-          default -> throw new IllegalArgumentException("unknown option " + a);
+          default -> {
+            return false;
+          }
         }
-      }
+        return true;
+      });
       if (o.port <= 0 || o.accessKey == null || o.secretKey == null) {
         throw new IllegalArgumentException("--port, --access-key and --secret-key are required");
       }
-      for (String w : o.workloads) {
-        if (!WORKLOADS.contains(w)) {
-          throw new IllegalArgumentException("unknown workload " + w);
-        }
-      }
+      BenchSupport.checkWorkloads(o.workloads, WORKLOADS);
       if (o.smallSize < 16 || o.smallFiles < 1 || o.largeSize < 1 || o.readSize < 1 || o.threads < 1) {
         throw new IllegalArgumentException("--small-size must be >= 16; counts and sizes >= 1");
       }
