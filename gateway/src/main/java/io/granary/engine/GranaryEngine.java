@@ -4,6 +4,7 @@ import io.granary.error.AlreadyExistsException;
 import io.granary.error.CrossMountException;
 import io.granary.error.DirectoryNotEmptyException;
 import io.granary.error.InvalidArgumentException;
+import io.granary.error.GranaryException;
 import io.granary.error.IsADirectoryException;
 import io.granary.error.NotADirectoryException;
 import io.granary.error.NotFoundException;
@@ -179,6 +180,21 @@ public final class GranaryEngine implements AutoCloseable {
   }
 
   // ---- namespace reads ---------------------------------------------------------------------
+
+  /**
+   * The file at {@code path} if the metadata store knows it and it is not due for a check against
+   * its under-storage: LMDB reads only, never the under-storage, so an event loop may call it.
+   */
+  public Optional<FileInfo> statIfKnown(String path) {
+    NamespacePath p;
+    try {
+      p = NamespacePath.of(path);
+    } catch (GranaryException e) {
+      return Optional.empty();
+    }
+    Inode n = resolveKnown(p);
+    return n == null ? Optional.empty() : Optional.of(FileInfo.of(p, n));
+  }
 
   /** The file or directory at {@code path}. */
   public FileInfo stat(String path) {

@@ -51,6 +51,22 @@ public interface S3Backend {
   ObjectInfo put(String bucket, String key, InputStream body, long length, ObjectMetadata metadata,
       Map<String, String> options, java.util.function.Supplier<Map<String, String>> finalMetadata);
 
+  /**
+   * The object's metadata if the backend can tell without blocking (no under-storage call), for
+   * serving cached reads on the event loop; empty means "ask {@link #head} on a worker".
+   */
+  default Optional<ObjectInfo> headIfCached(String bucket, String key) {
+    return Optional.empty();
+  }
+
+  /**
+   * The block file that holds a range whole, if it is cached, without blocking; the position of
+   * the range in it is {@link ObjectData#fileOffset()}.
+   */
+  default Optional<ObjectData> fileIfCached(ObjectInfo info, long offset, long length) {
+    return Optional.empty();
+  }
+
   /** Deletes an object; deleting a missing key succeeds (S3 semantics). */
   void delete(String bucket, String key);
 

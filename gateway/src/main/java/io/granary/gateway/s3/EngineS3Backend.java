@@ -184,6 +184,23 @@ public final class EngineS3Backend implements S3Backend {
   }
 
   @Override
+  public Optional<ObjectInfo> headIfCached(String bucket, String key) {
+    if (key.endsWith("/")) {
+      return Optional.empty();
+    }
+    return engine.statIfKnown(path(bucket, key)).filter(f -> !f.isDirectory()).map(this::toObject);
+  }
+
+  @Override
+  public Optional<ObjectData> fileIfCached(ObjectInfo info, long offset, long length) {
+    if (!(info.handle() instanceof FileInfo f)) {
+      return Optional.empty();
+    }
+    return engine.cachedRange(f, offset, length)
+        .map(c -> new ObjectData(info, Optional.of(c.file()), c.offsetInFile(), null));
+  }
+
+  @Override
   public ObjectData get(ObjectInfo info, String bucket, String key, long offset, long length, Map<String, String> options) {
     try {
       String p = path(bucket, key);

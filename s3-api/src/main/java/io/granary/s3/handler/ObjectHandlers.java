@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** Object operations: authenticate (done), call the backend, render the result or the error. */
 public final class ObjectHandlers {
@@ -205,6 +206,77 @@ public final class ObjectHandlers {
     try (InputStream in = data.stream()) {
       ex.stream(in, length);
     }
+  }
+
+  /**
+   * Serves a GET or HEAD on the event loop when the object is known and, for a GET, the range lies
+   * in one cached block: no worker hop, sendfile straight from the block file. Returns false,
+   * having sent nothing, when it cannot (conditional headers, an unknown or uncached object, a
+   * range across blocks); the caller then takes the ordinary path. If the block file vanishes
+   * before sendfile opens it (eviction), {@code fallback} serves the request the ordinary way.
+   */
+  public boolean tryCachedGet(S3Request req, boolean head, Runnable fallback) {
+    String key = req.key();
+    if (key == null || req.header("x-granary-read-type") != null || req.header("If-Match") != null
+        || req.header("If-None-Match") != null || req.header("If-Modified-Since") != null
+        || req.header("If-Unmodified-Since") != null || req.header("x-amz-checksum-mode") != null
+        || req.hasQuery("partNumber") || req.hasQuery("versionId")) {
+      return false;
+    }
+    try {
+      checkKey(key);
+    } catch (S3Exception e) {
+      return false;
+    }
+    Optional<ObjectInfo> found = backend.headIfCached(req.bucket(), key);
+    if (found.isEmpty()) {
+      return false;
+    }
+    ObjectInfo info = found.get();
+    long[] range;
+    try {
+      range = parseRange(req.header("Range"), info.size());
+    } catch (S3Exception e) {
+      return false;
+    }
+    long offset = range == null ? 0 : range[0];
+    long length = range == null ? info.size() : range[1] - range[0] + 1;
+    Optional<ObjectData> data = Optional.empty();
+    if (!head) {
+      if (length == 0) {
+        return false;
+      }
+      data = backend.fileIfCached(info, offset, length);
+      if (data.isEmpty()) {
+        return false;
+      }
+    }
+    HttpServerResponse r = req.http().response();
+    objectHeaders(r, info);
+    for (String o : OVERRIDES) {
+      String v = req.query("response-" + o);
+      if (v != null) {
+        r.putHeader(o, v);
+      }
+    }
+    if (range != null) {
+      r.putHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + info.size());
+    }
+    r.setStatusCode(range == null ? 200 : 206);
+    req.http().resume(); // no body to read; let the connection go on
+    if (head) {
+      r.putHeader("Content-Length", Long.toString(length)).end();
+      return true;
+    }
+    ObjectData d = data.get();
+    r.sendFile(d.file().get().toString(), d.fileOffset(), length).onFailure(t -> {
+      if (r.headWritten()) {
+        r.reset();
+      } else {
+        fallback.run();
+      }
+    });
+    return true;
   }
 
   static void objectHeaders(HttpServerResponse r, ObjectInfo info) {

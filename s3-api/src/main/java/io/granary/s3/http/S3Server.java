@@ -115,8 +115,22 @@ public final class S3Server {
       rejectEarly(r, S3ErrorCode.INTERNAL_ERROR, S3ErrorCode.INTERNAL_ERROR.message(), id);
       return;
     }
+    S3Operation op = req.operation();
+    if (op == S3Operation.GET_OBJECT || op == S3Operation.HEAD_OBJECT) {
+      S3Request fastReq = req;
+      AuthContext fastAuth = auth;
+      if (objects.tryCachedGet(req, op == S3Operation.HEAD_OBJECT, () -> runOnWorker(fastReq, fastAuth, context))) {
+        return; // served from a cached block on the event loop
+      }
+    }
+    runOnWorker(req, auth, context);
+  }
+
+  /** Runs the request's handler on the worker pool (it may block on storage). */
+  private void runOnWorker(S3Request req, AuthContext auth, Context context) {
+    HttpServerRequest r = req.http();
     if ("100-continue".equalsIgnoreCase(r.getHeader("Expect"))) {
-      resp.writeContinue(); // authenticated: now the client may send the body
+      r.response().writeContinue(); // authenticated: now the client may send the body
     }
     S3Exchange ex = new S3Exchange(req, auth, context, options.region());
     ex.attachBody();
