@@ -42,10 +42,11 @@ public final class GranaryConfig {
   /** Threads for under-storage transfers. */
   public int ufsThreads = 32;
   /**
-   * Netty transport for every listener: epoll (default: it serves cached blocks with sendfile),
-   * io_uring (copies file data through user space in Vert.x 5.0) or nio.
+   * Netty transport for every listener: nio (default: sendfile through FileChannel.transferTo; in
+   * the S3 benchmark it was level with epoll, marginally ahead), epoll (sendfile too), or io_uring
+   * (copies file data through user space in Vert.x 5.0: about half as fast). See BENCHMARKS.md.
    */
-  public String transport = "epoll";
+  public String transport = "nio";
   /** Bandwidth of background persistence of ASYNC_THROUGH files ("0": unlimited), e.g. 200MiB per second. */
   public String persistBandwidth = "0";
 
