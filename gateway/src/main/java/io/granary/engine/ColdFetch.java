@@ -93,6 +93,21 @@ final class ColdFetch implements Runnable {
     }
   }
 
+  /** Fails a fetch that will never run (the pool shut down): its readers get {@code cause}. */
+  void cancel(Throwable cause) {
+    temp.abort();
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      failure = cause;
+      done = true;
+      notifyAll();
+    }
+    onDone.accept(this);
+    releaseReader(false);
+  }
+
   /** Registers a reader; null if the fetch has finished and its descriptor is closed. */
   synchronized InputStream reader(long from, long to) {
     if (closed) {

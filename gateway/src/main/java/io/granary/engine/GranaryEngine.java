@@ -371,6 +371,7 @@ public final class GranaryEngine implements AutoCloseable {
     boolean changed = known.isFile() && !s.fingerprint().equals(known.fingerprint());
     List<BlockRecord> dropped = new ArrayList<>();
     Inode updated = meta.write(txn -> {
+      dropped.clear(); // a batch re-run after the map grew runs this again
       Optional<Inode> cur = txn.inode(known.id());
       if (cur.isEmpty()) {
         return null;
@@ -407,7 +408,11 @@ public final class GranaryEngine implements AutoCloseable {
     String token = null;
     do {
       UfsListing page = m.ufs().list(rel, token, opts.listPageSize());
+      List<Inode> pageRetyped = new ArrayList<>();
+      List<BlockRecord> pageDropped = new ArrayList<>();
       meta.write(txn -> {
+        pageRetyped.clear(); // a batch re-run after the map grew runs this again
+        pageDropped.clear();
         for (UfsStatus s : page.entries()) {
           seen.add(s.name());
           Optional<Inode> c = txn.child(dir.id(), s.name());
@@ -419,9 +424,9 @@ public final class GranaryEngine implements AutoCloseable {
           } else if (c.get().mountPoint() || !c.get().persisted()) {
             continue; // Granary's own entries shadow the under-storage
           } else if (c.get().isDirectory() != s.directory()) {
-            retyped.add(c.get());
+            pageRetyped.add(c.get());
           } else if (c.get().isFile() && !s.fingerprint().equals(c.get().fingerprint())) {
-            dropped.addAll(txn.blocksOf(c.get().id()));
+            pageDropped.addAll(txn.blocksOf(c.get().id()));
             txn.removeBlocksOf(c.get().id());
             txn.putInode(changedContent(c.get(), s).withSync(start, c.get().childrenSyncMs()));
           } else {
@@ -430,6 +435,8 @@ public final class GranaryEngine implements AutoCloseable {
         }
         return null;
       });
+      retyped.addAll(pageRetyped);
+      dropped.addAll(pageDropped);
       token = page.nextToken();
     } while (token != null);
     blocks.removed(dropped);
@@ -606,7 +613,11 @@ public final class GranaryEngine implements AutoCloseable {
     InputStream reader = fetch.reader(from, to);
     if (created[0]) {
       metrics.coldFetches.increment();
-      ufsPool.execute(fetch);
+      try {
+        ufsPool.execute(fetch);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        fetch.cancel(new IOException("the engine is shutting down", e)); // wakes the reader with the error
+      }
     } else {
       metrics.coldFetchJoins.increment();
     }
@@ -700,7 +711,7 @@ public final class GranaryEngine implements AutoCloseable {
       blocks.committed(written);
       blocks.removed(replaced);
       if (wt == WriteType.ASYNC_THROUGH) {
-        persister.wake();
+        persister.enqueued();
       }
       LOG.debug("wrote {} ({} bytes, {})", p, total, wt);
       return FileInfo.of(p, createdRef[0]);
@@ -761,8 +772,15 @@ public final class GranaryEngine implements AutoCloseable {
 
   InputStream concat(List<BlockRecord> records) throws IOException {
     List<InputStream> parts = new ArrayList<>();
-    for (BlockRecord r : records) {
-      parts.add(Files.newInputStream(blocks.pathOf(r)));
+    try {
+      for (BlockRecord r : records) {
+        parts.add(Files.newInputStream(blocks.pathOf(r)));
+      }
+    } catch (IOException | RuntimeException e) {
+      for (InputStream in : parts) {
+        in.close();
+      }
+      throw e;
     }
     return new java.io.SequenceInputStream(Collections.enumeration(parts));
   }
@@ -969,6 +987,7 @@ public final class GranaryEngine implements AutoCloseable {
     long now = now();
     List<BlockRecord> replaced = new ArrayList<>();
     Inode moved = meta.write(txn -> {
+      replaced.clear(); // a batch re-run after the map grew runs this again
       Inode cur = txn.inode(node.id()).orElseThrow(() -> new NotFoundException("no such file or directory: " + s));
       if (txn.inode(dstParent.id()).isEmpty()) {
         throw new NotFoundException("no such directory: " + d.parent());
@@ -1363,7 +1382,10 @@ public final class GranaryEngine implements AutoCloseable {
 
   void enqueuePersist(io.granary.metadata.MetaTxn txn, long inodeId, long now) {
     persister.enqueue(txn, inodeId, now);
-    persister.wake();
+  }
+
+  void persistEnqueued() {
+    persister.enqueued();
   }
 
   Mount mountFor(String path) {
@@ -1374,7 +1396,11 @@ public final class GranaryEngine implements AutoCloseable {
   public void close() {
     persister.close();
     ttlChecker.shutdownNow();
-    ufsPool.shutdownNow();
+    for (Runnable never : ufsPool.shutdownNow()) {
+      if (never instanceof ColdFetch f) {
+        f.cancel(new IOException("the engine is shutting down"));
+      }
+    }
     mounts.closeAll();
   }
 }

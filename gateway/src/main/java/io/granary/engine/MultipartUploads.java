@@ -225,6 +225,9 @@ public final class MultipartUploads {
         }
       }
       List<BlockRecord> replaced = meta.write(txn -> {
+        if (txn.get(Table.UPLOADS, uploadKey(id)).isEmpty()) {
+          throw new NotFoundException("no such upload: " + id); // completed or aborted meanwhile
+        }
         List<BlockRecord> old = new ArrayList<>();
         Optional<Inode> cur = txn.child(parent.id(), path.name());
         if (cur.isPresent()) {
@@ -249,11 +252,14 @@ public final class MultipartUploads {
         return old;
       });
       committed = true;
+      if (wt == WriteType.ASYNC_THROUGH) {
+        engine.persistEnqueued();
+      }
       blocks.committed(linked);
       List<BlockRecord> gone = new ArrayList<>(sources);
       gone.addAll(replaced);
-      blocks.removed(gone);
       gone.addAll(unchosen);
+      blocks.removed(gone);
       if (wt == WriteType.THROUGH) {
         blocks.free(fileId);
       }

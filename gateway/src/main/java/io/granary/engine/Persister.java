@@ -75,11 +75,16 @@ final class Persister implements AutoCloseable {
     }
   }
 
-  /** Queues a file in the caller's transaction (the one that commits it). */
+  /** Queues a file in the caller's transaction (the one that commits it); call {@link #enqueued()} after the commit. */
   void enqueue(MetaTxn txn, long inodeId, long now) {
     txn.put(Table.PERSIST_QUEUE, key(seq.getAndIncrement()),
         ByteBuffer.allocate(16).putLong(inodeId).putLong(now).array());
+  }
+
+  /** A queued file was committed: count it and wake the persister. */
+  void enqueued() {
     length.incrementAndGet();
+    wake();
   }
 
   void wake() {
@@ -182,7 +187,9 @@ final class Persister implements AutoCloseable {
     }
     UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new IOException("the under-storage lost " + rel + " right after the put"));
     done(job, n.withPersisted(true).withContent(n.length(), s.mtimeMs(), s.fingerprint()));
-    blocks.setFlags(n.id(), n.pinned(), false); // now evictable
+    // the records changed in done()'s transaction; this updates the store's in-memory view
+    boolean pinned = meta.read(v -> v.inode(n.id())).map(Inode::pinned).orElse(false);
+    blocks.setFlags(n.id(), pinned, false);
     length.decrementAndGet();
     LOG.debug("persisted {} ({} bytes) to {}", path, n.length(), m.entry().uri());
   }
@@ -192,9 +199,14 @@ final class Persister implements AutoCloseable {
     meta.write(txn -> {
       if (persisted != null) {
         txn.inode(persisted.id()).filter(cur -> !cur.persisted() && cur.length() == persisted.length())
-            .ifPresent(cur -> txn.putInode(cur.withPersisted(true)
-                .withContent(cur.length(), persisted.mtimeMs(), persisted.fingerprint())
-                .withSync(System.currentTimeMillis(), cur.childrenSyncMs())));
+            .ifPresent(cur -> {
+              txn.putInode(cur.withPersisted(true)
+                  .withContent(cur.length(), persisted.mtimeMs(), persisted.fingerprint())
+                  .withSync(System.currentTimeMillis(), cur.childrenSyncMs()));
+              for (BlockRecord b : txn.blocksOf(cur.id())) {
+                txn.putBlock(b.withUnpersisted(false)); // evictable in the same commit
+              }
+            });
       }
       txn.delete(Table.PERSIST_QUEUE, job.key());
       return null;

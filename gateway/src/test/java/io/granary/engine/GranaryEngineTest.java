@@ -423,6 +423,28 @@ class GranaryEngineTest {
   }
 
   @Test
+  void completingAnAbortedUploadFailsAndUnchosenPartsAreFreed() throws IOException {
+    GranaryEngine e = engine();
+    String aborted = e.createUpload("/mp/a.bin", Map.of(), WriteType.CACHE_THROUGH);
+    e.writePart(aborted, 1, new ByteArrayInputStream(bytes(100 * KB, 1)), 100 * KB, () -> "e1");
+    List<Integer> one = List.of(1);
+    List<MultipartUploads.Part> parts = e.uploadParts(aborted);
+    assertEquals(1, parts.size());
+    e.abortUpload(aborted);
+    assertThrows(NotFoundException.class, () -> e.completeUpload(aborted, one, Map.of()));
+    assertEquals(0, cachedBytes(), "nothing of the aborted upload is left");
+
+    String id = e.createUpload("/mp/b.bin", Map.of(), WriteType.CACHE_THROUGH);
+    e.writePart(id, 1, new ByteArrayInputStream(bytes(100 * KB, 2)), 100 * KB, () -> "e1");
+    e.writePart(id, 2, new ByteArrayInputStream(bytes(50 * KB, 3)), 50 * KB, () -> "e2");
+    e.completeUpload(id, one, Map.of());
+    assertEquals(100 * KB, cachedBytes(), "the part left out of the object is freed at once");
+    assertArrayEquals(bytes(100 * KB, 2), readAll(e, "/mp/b.bin", null));
+    assertThrows(NotFoundException.class, () -> e.completeUpload(id, one, Map.of()), "a second complete fails");
+    assertEquals(100 * KB, cachedBytes());
+  }
+
+  @Test
   void hostilePathsAreRejected() throws IOException {
     GranaryEngine e = engine();
     for (String p : List.of("/a/../etc/passwd", "/./x", "relative", "/a\0b", "/" + "n".repeat(300))) {

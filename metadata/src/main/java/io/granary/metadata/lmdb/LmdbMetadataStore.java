@@ -335,8 +335,13 @@ public final class LmdbMetadataStore implements MetadataStore {
 
   @Override
   public void sync() {
-    if (!closed) {
-      env.sync(true);
+    resizeLock.readLock().lock();
+    try {
+      if (!closed) {
+        env.sync(true);
+      }
+    } finally {
+      resizeLock.readLock().unlock();
     }
   }
 
@@ -355,17 +360,21 @@ public final class LmdbMetadataStore implements MetadataStore {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
+    closed = true; // no new writes from here on
     queue.add(new Pending<>(null));
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    closed = true;
+    Pending<?> left;
+    while ((left = queue.poll()) != null) {
+      left.future.completeExceptionally(new IllegalStateException("metadata store " + dir + " closed"));
+    }
     syncer.shutdownNow();
     resizeLock.writeLock().lock();
     try {

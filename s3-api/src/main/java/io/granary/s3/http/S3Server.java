@@ -236,6 +236,7 @@ public final class S3Server {
       return;
     }
     renderError(r, code, message, req.resource(), req.requestId());
+    r.handler(ignored -> { }); // drop what is left of the body instead of queueing it
     r.resume();
   }
 
