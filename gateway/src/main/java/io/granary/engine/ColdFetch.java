@@ -1,6 +1,8 @@
 package io.granary.engine;
 
 import io.granary.metadata.BlockRecord;
+import io.granary.metadata.Inode;
+import io.granary.metadata.MetadataStore;
 import io.granary.storage.BlockStore;
 import io.granary.storage.TempBlock;
 import io.granary.storage.ufs.UnderStorage;
@@ -11,6 +13,8 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -24,6 +28,9 @@ final class ColdFetch implements Runnable {
   private static final int CHUNK = 1 << 20;
 
   private final BlockStore blocks;
+  private final MetadataStore meta;
+  /** The file as it was when the fetch started: the block is cached only if it still is. */
+  private final Inode file;
   private final UnderStorage ufs;
   private final String ufsPath;
   private final long fileOffset;
@@ -40,9 +47,11 @@ final class ColdFetch implements Runnable {
   private boolean closed;
 
   /** Creates the temp block and opens it for readers; the fetch itself starts with {@link #run}. */
-  ColdFetch(BlockStore blocks, UnderStorage ufs, String ufsPath, long blockId, long fileOffset, long length,
-      boolean pinned, int tier, Consumer<ColdFetch> onDone) throws IOException {
+  ColdFetch(BlockStore blocks, MetadataStore meta, Inode file, UnderStorage ufs, String ufsPath, long blockId,
+      long fileOffset, long length, boolean pinned, int tier, Consumer<ColdFetch> onDone) throws IOException {
     this.blocks = blocks;
+    this.meta = meta;
+    this.file = file;
     this.ufs = ufs;
     this.ufsPath = ufsPath;
     this.fileOffset = fileOffset;
@@ -77,8 +86,7 @@ final class ColdFetch implements Runnable {
           notifyAll();
         }
       }
-      BlockRecord committed = blocks.commit(temp, pinned, false);
-      assert committed.length() == length;
+      commitIfCurrent();
     } catch (Throwable t) {
       temp.abort();
       error = t;
@@ -90,6 +98,33 @@ final class ColdFetch implements Runnable {
       }
       onDone.accept(this);
       releaseReader(false);
+    }
+  }
+
+  /**
+   * Indexes the block only if its file is unchanged since the fetch started: a file deleted or
+   * changed in the under-storage meanwhile must not get a block of the old content.
+   */
+  private void commitIfCurrent() {
+    BlockRecord record = temp.finish(pinned, false);
+    boolean current;
+    try {
+      current = meta.write(txn -> {
+        Optional<Inode> now = txn.inode(file.id());
+        if (now.isEmpty() || now.get().length() != file.length() || !now.get().fingerprint().equals(file.fingerprint())) {
+          return false;
+        }
+        txn.putBlock(record);
+        return true;
+      });
+    } catch (RuntimeException e) {
+      blocks.discardFinished(List.of(record));
+      throw e;
+    }
+    if (current) {
+      blocks.committed(List.of(record));
+    } else {
+      blocks.discardFinished(List.of(record));
     }
   }
 

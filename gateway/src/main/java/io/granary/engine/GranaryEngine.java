@@ -558,7 +558,7 @@ public final class GranaryEngine implements AutoCloseable {
       if (rt == ReadType.NO_CACHE) {
         break;
       }
-      InputStream r = coldRead(blockId, m, rel, blockStart, blockLen, f.pinned(), from, to);
+      InputStream r = coldRead(f, blockId, m, rel, blockStart, blockLen, from, to);
       if (r == NO_ROOM) {
         break;
       }
@@ -589,14 +589,14 @@ public final class GranaryEngine implements AutoCloseable {
    * (the starter is attached before the fetch runs, so it cannot miss it). Null if the joined fetch
    * already finished; {@link #NO_ROOM} if the cache cannot take the block.
    */
-  private InputStream coldRead(long blockId, Mount m, String rel, long blockStart, long blockLen, boolean pinned,
+  private InputStream coldRead(Inode file, long blockId, Mount m, String rel, long blockStart, long blockLen,
       long from, long to) {
     boolean[] created = {false};
     ColdFetch fetch;
     try {
       fetch = inflight.computeIfAbsent(blockId, id -> {
         try {
-          ColdFetch f = new ColdFetch(blocks, m.ufs(), rel, id, blockStart, blockLen, pinned, tierOf(m),
+          ColdFetch f = new ColdFetch(blocks, meta, file, m.ufs(), rel, id, blockStart, blockLen, file.pinned(), tierOf(m),
               done -> inflight.remove(id, done));
           f.holdWhileRunning();
           created[0] = true;
