@@ -74,25 +74,11 @@ final class Fmt {
 
   /** Parses 30s, 10m, 2h, 1d, 500ms (or 0) into milliseconds. */
   static long parseDuration(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    if (t.equals("0")) {
-      return 0;
-    }
-    var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
-    if (!m.matches()) {
-      throw new FsCommand.CliException("bad duration '" + s + "' (a number with a unit: 500ms, 30s, 10m, 2h, 1d; or 0)");
-    }
-    long unit = switch (m.group(2)) {
-      case "ms" -> 1;
-      case "s" -> 1000;
-      case "m" -> 60_000;
-      case "h" -> 3_600_000;
-      default -> 86_400_000;
-    };
     try {
-      return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new FsCommand.CliException("duration '" + s + "' is too long");
+      return io.granary.engine.Durations.parse(s);
+    } catch (io.granary.error.InvalidArgumentException e) {
+      throw new FsCommand.CliException(e.getMessage());
     }
   }
+
 }

@@ -50,26 +50,15 @@ public record Mount(NamespacePath path, MountEntry entry, MeteredUnderStorage uf
         Boolean.parseBoolean(pin), ttl, action);
   }
 
-  /** Milliseconds from "5000", "30s", "10m", "2h" or "1d". */
+  /** A positive duration (Durations syntax). */
   static long duration(String s) {
-    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
-        case 's' -> 1000L;
-        case 'm' -> 60_000L;
-        case 'h' -> 3_600_000L;
-        case 'd' -> 86_400_000L;
-        default -> 1L;
-      };
-      long n = Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1));
-      if (n <= 0) {
-        throw new NumberFormatException();
-      }
-      return n * unit;
-    } catch (NumberFormatException e) {
-      throw new InvalidArgumentException("a duration is a positive number of ms, or with s, m, h or d: " + s);
+    long ms = Durations.parse(s);
+    if (ms <= 0) {
+      throw new InvalidArgumentException("a duration must be positive: " + s);
     }
+    return ms;
   }
+
 
   /** The path below the mount point, as the under-storage names it ("" for the mount point). */
   String relative(NamespacePath p) {
