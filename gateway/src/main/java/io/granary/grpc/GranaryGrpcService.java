@@ -236,7 +236,7 @@ public final class GranaryGrpcService {
 
   private void listStatus(GrpcServerRequest<ListRequest, ListPage> req) {
     req.last().onSuccess(r -> onWorker(req.response(), "ListStatus", () -> {
-      int page = r.getPageSize() == 0 ? LIST_PAGE : (int) Math.min(r.getPageSize(), 10_000);
+      int page = r.getPageSize() == 0 ? LIST_PAGE : Math.min(r.getPageSize(), 10_000);
       long max = r.getMaxEntries() == 0 ? Long.MAX_VALUE : r.getMaxEntries();
       String after = r.getStartAfter();
       long sent = 0;
