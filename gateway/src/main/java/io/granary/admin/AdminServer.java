@@ -12,10 +12,13 @@ import io.vertx.core.http.HttpServerRequest;
 /** The admin listener: {@code /health} and {@code /metrics} (Prometheus text). */
 public final class AdminServer {
   private final GranaryEngine engine;
+  private final java.util.function.Supplier<io.granary.fuse.FuseStats> fuse;
   private HttpServer server;
 
-  public AdminServer(GranaryEngine engine) {
+  /** {@code fuse} gives the FUSE mount's counters, or null when nothing is mounted. */
+  public AdminServer(GranaryEngine engine, java.util.function.Supplier<io.granary.fuse.FuseStats> fuse) {
     this.engine = engine;
+    this.fuse = fuse;
   }
 
   public Future<HttpServer> listen(Vertx vertx, String host, int port) {
@@ -73,6 +76,22 @@ public final class AdminServer {
     p.family("granary_metadata_inodes", "gauge", "Files and directories in the namespace.").sample(s.inodes());
     p.family("granary_metadata_used_bytes", "gauge", "Bytes of the metadata map in use.").sample(s.usedBytes());
     p.family("granary_metadata_map_bytes", "gauge", "Size of the metadata memory map.").sample(s.mapSize());
+    io.granary.fuse.FuseStats f = fuse.get();
+    if (f != null) {
+      fuseMetrics(p, f);
+    }
     return p.toString();
+  }
+
+  private static void fuseMetrics(PrometheusText p, io.granary.fuse.FuseStats f) {
+    var counts = f.snapshot();
+    p.family("granary_fuse_calls_total", "counter", "FUSE callbacks by operation.");
+    counts.forEach((op, c) -> p.sample("op", op.name().toLowerCase(java.util.Locale.ROOT), c.calls()));
+    p.family("granary_fuse_errors_total", "counter", "FUSE callbacks that returned an errno.");
+    counts.forEach((op, c) -> p.sample("op", op.name().toLowerCase(java.util.Locale.ROOT), c.errors()));
+    p.family("granary_fuse_slow_calls_total", "counter", "FUSE callbacks slower than the slow_ms option.");
+    counts.forEach((op, c) -> p.sample("op", op.name().toLowerCase(java.util.Locale.ROOT), c.slow()));
+    p.family("granary_fuse_read_bytes_total", "counter", "Bytes returned by FUSE reads.").sample(f.bytesRead());
+    p.family("granary_fuse_written_bytes_total", "counter", "Bytes taken by FUSE writes.").sample(f.bytesWritten());
   }
 }

@@ -48,6 +48,8 @@ public final class GranaryServer implements AutoCloseable {
   private S3Server s3;
   private io.vertx.core.http.HttpServer grpcHttp;
   private List<GranaryConfig.Credential> credentials;
+  private io.granary.fuse.FuseMount fuseMount;
+  private io.granary.gateway.fuse.EngineFuseBackend fuseBackend;
   private volatile boolean closed;
 
   private GranaryServer(GranaryConfig config) {
@@ -101,11 +103,29 @@ public final class GranaryServer implements AutoCloseable {
     await(s3.listen(vertx));
     out.println("s3 listening on http://" + config.host + ":" + s3.port());
     startGrpc(secrets, out);
-    admin = new AdminServer(engine);
+    mountFuse(out);
+    admin = new AdminServer(engine, () -> fuseMount == null ? null : fuseMount.fs().stats());
     await(admin.listen(vertx, config.host, config.admin.port));
     out.println("admin listening on http://" + config.host + ":" + admin.port());
     out.flush();
     LOG.info("granary started: data in {}, root under-storage {}", dataDir, rootUri);
+  }
+
+  /** The FUSE mount on the in-process engine, if configured. */
+  private void mountFuse(PrintStream out) throws IOException {
+    if (config.fuse.mountPoint == null || config.fuse.mountPoint.isBlank()) {
+      return;
+    }
+    io.granary.fuse.MountOptions mo = io.granary.fuse.MountOptions.parse(config.fuse.options);
+    fuseBackend = new io.granary.gateway.fuse.EngineFuseBackend(engine, mo.backendOptions());
+    fuseMount = io.granary.fuse.FuseMount.mount(fuseBackend, Path.of(config.fuse.mountPoint), mo,
+        dataDir.resolve("fuse-staging"));
+    out.println("fuse mounted at " + fuseMount.mountPoint());
+  }
+
+  /** The FUSE mount, if any. */
+  public java.util.Optional<io.granary.fuse.FuseMount> fuseMount() {
+    return java.util.Optional.ofNullable(fuseMount);
   }
 
   /** The gRPC block API and the SDK's HTTP data path, on one HTTP/2 (and HTTP/1.1) port. */
@@ -224,6 +244,12 @@ public final class GranaryServer implements AutoCloseable {
       return;
     }
     closed = true;
+    if (fuseMount != null) {
+      fuseMount.close(); // first: open files commit through the engine
+    }
+    if (fuseBackend != null) {
+      fuseBackend.close();
+    }
     if (vertx != null) {
       try {
         await(vertx.close());

@@ -33,6 +33,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--admin-port", description = "Admin port for /health and /metrics (0: any free port).")
   Integer adminPort;
 
+  @Option(names = "--fuse-mount", paramLabel = "MOUNTPOINT",
+      description = "Also mount the namespace here with FUSE (in-process; unmounted on exit).")
+  String fuseMount;
+
+  @Option(names = {"-o", "--fuse-options"}, paramLabel = "OPTIONS",
+      description = "FUSE mount options, comma-separated (repeatable), e.g. attr_timeout=60,threads=16.")
+  java.util.List<String> fuseOptions = new java.util.ArrayList<>();
+
   static boolean serving() {
     return serving;
   }
@@ -55,6 +63,10 @@ final class ServeCommand implements Callable<Integer> {
     if (adminPort != null) {
       cfg.admin.port = adminPort;
     }
+    if (fuseMount != null) {
+      cfg.fuse.mountPoint = fuseMount;
+    }
+    cfg.fuse.options.addAll(fuseOptions);
     GranaryServer server = GranaryServer.start(cfg, System.getenv(), System.out);
     serving = true;
     CountDownLatch stopped = new CountDownLatch(1);

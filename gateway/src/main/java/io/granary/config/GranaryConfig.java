@@ -50,6 +50,18 @@ public final class GranaryConfig {
   /** Bandwidth of background persistence of ASYNC_THROUGH files ("0": unlimited), e.g. 200MiB per second. */
   public String persistBandwidth = "0";
 
+  /** A FUSE mount served by this gateway (none unless {@code fuse.mountPoint} is set). */
+  public Fuse fuse = new Fuse();
+
+  /** The in-process FUSE mount. */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class Fuse {
+    /** Where to mount ("": no mount). */
+    public String mountPoint = "";
+    /** Mount options, as for {@code -o} (e.g. "attr_timeout=60,threads=16,write_type=THROUGH"). */
+    public List<String> options = new ArrayList<>();
+  }
+
   /** The S3 listener. */
   @JsonIgnoreProperties(ignoreUnknown = false)
   public static final class S3 {

@@ -18,14 +18,17 @@ import java.util.Map;
  * @param blockSize   block size of the file
  * @param fingerprint the under-storage version seen last ("" if none)
  * @param attributes  content type, user metadata and the like
+ * @param uid         owner (POSIX)
+ * @param gid         group (POSIX)
+ * @param target      a symlink's target ("" otherwise)
  */
 public record FileInfo(String path, long id, InodeType type, long length, long mtimeMs, int mode,
     boolean persisted, boolean pinned, boolean mountPoint, long blockSize, String fingerprint,
-    Map<String, String> attributes) {
+    Map<String, String> attributes, int uid, int gid, String target) {
 
   static FileInfo of(NamespacePath path, Inode n) {
     return new FileInfo(path.path(), n.id(), n.type(), n.length(), n.mtimeMs(), n.mode(), n.persisted(),
-        n.pinned(), n.mountPoint(), n.blockSize(), n.fingerprint(), n.attributes());
+        n.pinned(), n.mountPoint(), n.blockSize(), n.fingerprint(), n.attributes(), n.uid(), n.gid(), n.target());
   }
 
   public boolean isDirectory() {

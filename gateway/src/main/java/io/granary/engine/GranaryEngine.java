@@ -1168,6 +1168,103 @@ public final class GranaryEngine implements AutoCloseable {
     return FileInfo.of(p, updated);
   }
 
+  /**
+   * Changes POSIX mode bits, owner, group or modification time (null: unchanged). They live in the
+   * namespace; the under-storage keeps its own.
+   */
+  public FileInfo changePosix(String path, Integer mode, Integer uid, Integer gid, Long mtimeMs) {
+    NamespacePath p = NamespacePath.of(path);
+    Inode n = resolve(p);
+    Inode updated = meta.write(txn -> {
+      Inode cur = txn.inode(n.id()).orElseThrow(() -> new NotFoundException("no such file or directory: " + p));
+      Inode u = cur.withOwner(mode != null ? mode & 07777 : cur.mode(), uid != null ? uid : cur.uid(),
+          gid != null ? gid : cur.gid());
+      if (mtimeMs != null) {
+        u = u.withContent(u.length(), mtimeMs, u.fingerprint());
+      }
+      txn.putInode(u);
+      return u;
+    });
+    return FileInfo.of(p, updated);
+  }
+
+  /**
+   * Creates a symbolic link at {@code path} pointing to {@code target} (any string). Links live in
+   * Granary's namespace only (as in JuiceFS); under-storages have no such thing.
+   */
+  public FileInfo symlink(String path, String target, int uid, int gid) {
+    NamespacePath p = NamespacePath.of(path);
+    if (target.isEmpty() || target.length() > 4096 || target.indexOf('\0') >= 0) {
+      throw new InvalidArgumentException("bad symlink target for " + p);
+    }
+    Inode parent = resolve(p.parent());
+    if (!parent.isDirectory()) {
+      throw new NotADirectoryException(p.parent() + " is not a directory");
+    }
+    if (lookupChild(parent, p).isPresent()) {
+      throw new AlreadyExistsException(p + " already exists");
+    }
+    long now = now();
+    Inode link = meta.write(txn -> {
+      if (txn.inode(parent.id()).isEmpty()) {
+        throw new NotFoundException("no such directory: " + p.parent());
+      }
+      if (txn.child(parent.id(), p.name()).isPresent()) {
+        throw new AlreadyExistsException(p + " already exists");
+      }
+      Inode l = Inode.symlink(txn.newInodeId(), parent.id(), p.name(), target, now).withOwner(0777, uid, gid);
+      txn.putInode(l);
+      txn.link(parent.id(), l.name(), l.id());
+      return l;
+    });
+    return FileInfo.of(p, link);
+  }
+
+  /** A cached block of a file: its block file and the file bytes [start, start+length) it holds. */
+  public record CachedBlock(Path file, long start, long length) {}
+
+  /**
+   * The cached block holding byte {@code offset} of a file just looked up, if cached, counted as one
+   * access for the eviction policy. The file may be evicted before the caller opens it.
+   */
+  public Optional<CachedBlock> cachedBlock(FileInfo f, long offset) {
+    if (f.isDirectory() || offset < 0 || offset >= f.length()) {
+      return Optional.empty();
+    }
+    Layout layout = Layout.of(f.id(), f.blockSize(), f.length(), f.attributes());
+    int index = layout.indexOf(offset);
+    Optional<BlockLocation> loc = blocks.locate(BlockIds.of(f.id(), index));
+    if (loc.isEmpty() || loc.get().length() != layout.length(index)) {
+      return Optional.empty();
+    }
+    metrics.blockHits.increment();
+    blocks.touch(loc.get());
+    return Optional.of(new CachedBlock(loc.get().path(), layout.start(index), layout.length(index)));
+  }
+
+  /** Whether the block holding byte {@code offset} of a file is cached (not counted as an access). */
+  public boolean isCached(FileInfo f, long offset) {
+    if (f.isDirectory() || offset < 0 || offset >= f.length()) {
+      return false;
+    }
+    Layout layout = Layout.of(f.id(), f.blockSize(), f.length(), f.attributes());
+    int index = layout.indexOf(offset);
+    Optional<BlockLocation> loc = blocks.locate(BlockIds.of(f.id(), index));
+    return loc.isPresent() && loc.get().length() == layout.length(index);
+  }
+
+  /** The start and length of the block holding byte {@code offset} of a file. */
+  public long[] blockSpan(FileInfo f, long offset) {
+    Layout layout = Layout.of(f.id(), f.blockSize(), f.length(), f.attributes());
+    int index = layout.indexOf(offset);
+    return new long[] {layout.start(index), layout.length(index)};
+  }
+
+  /** Counts bytes a front door read from a cached block file itself (short circuit, FUSE). */
+  public void countCachedBytes(long bytes) {
+    metrics.bytesFromCache.add(bytes);
+  }
+
   /** A cached block file holding bytes [offset, offset+length) of a file whole, for sendfile. */
   public record CachedRange(Path file, long offsetInFile) {}
 

@@ -76,7 +76,7 @@ class AsyncThroughTest {
       assertArrayEquals(data, readAll(e, "/async/a.bin", null), "served from the cache at once");
       assertFalse(e.stat("/async/a.bin").persisted());
       assertEquals(1, e.persistQueueLength());
-      String metrics = new io.granary.admin.AdminServer(e).metrics();
+      String metrics = new io.granary.admin.AdminServer(e, () -> null).metrics();
       assertTrue(metrics.contains("granary_persist_queue_length 1"), metrics);
       assertTrue(e.persistOldestPendingMs() >= 0);
       List<BlockRecord> records = fx.meta.read(v -> v.blocksOf(e.stat("/async/a.bin").id()));

@@ -116,6 +116,18 @@ public record Inode(
         persisted, pinned, newMountPoint, fingerprint, lastSyncMs, childrenSyncMs, target, attributes);
   }
 
+  /** The same node with other POSIX permission bits and owner. */
+  public Inode withOwner(int newMode, int newUid, int newGid) {
+    return new Inode(id, parentId, name, type, length, mtimeMs, newMode, newUid, newGid, blockSize,
+        persisted, pinned, mountPoint, fingerprint, lastSyncMs, childrenSyncMs, target, attributes);
+  }
+
+  /** A new symbolic link to {@code target}; it lives in the namespace only, never in an under-storage. */
+  public static Inode symlink(long id, long parentId, String name, String target, long mtimeMs) {
+    return new Inode(id, parentId, name, InodeType.SYMLINK, target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+        mtimeMs, 0777, 0, 0, 0, false, false, false, "", -1, -1, target, Map.of());
+  }
+
   public Inode withAttributes(Map<String, String> newAttributes) {
     return new Inode(id, parentId, name, type, length, mtimeMs, mode, uid, gid, blockSize,
         persisted, pinned, mountPoint, fingerprint, lastSyncMs, childrenSyncMs, target, newAttributes);
