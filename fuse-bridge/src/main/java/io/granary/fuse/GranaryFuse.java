@@ -558,22 +558,32 @@ public final class GranaryFuse extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    return call(Op.FLUSH, path, () -> {
-      if (handles.get(fi.fh.get()) instanceof WriteHandle w) {
-        w.commit();
-      }
-      return 0;
-    });
+    return call(Op.FLUSH, path, () -> commit(fi));
   }
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-    return call(Op.FSYNC, path, () -> {
-      if (handles.get(fi.fh.get()) instanceof WriteHandle w) {
+    return call(Op.FSYNC, path, () -> commit(fi));
+  }
+
+  /**
+   * Commits an open writer. A failed commit (a full cache, an under-storage error) abandons it: the
+   * error reaches the caller's close() or fsync(), and the namespace keeps what it had before.
+   */
+  private int commit(FuseFileInfo fi) throws IOException {
+    if (handles.get(fi.fh.get()) instanceof WriteHandle w) {
+      String p = w.path();
+      try {
         w.commit();
+      } catch (IOException | RuntimeException e) {
+        w.moveTo(null);
+        if (p != null) {
+          writers.remove(p, w);
+        }
+        throw e;
       }
-      return 0;
-    });
+    }
+    return 0;
   }
 
   @Override

@@ -210,6 +210,11 @@ public final class GranaryServer implements AutoCloseable {
     }
   }
 
+  /** What the admin listener's /metrics says now. */
+  public String adminMetrics() {
+    return admin.metrics();
+  }
+
   public GranaryEngine engine() {
     return engine;
   }
