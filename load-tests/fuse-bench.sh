@@ -10,6 +10,10 @@
 #                    2.5 min, quick 1.5 min); numbers are indicative only
 #   --write FILE     append the table, with date, machine, versions and command, to FILE
 #   --keep           keep the run directory (logs, data) instead of deleting it
+#   --cold-jvm       measure Granary's pass 1 in a gateway JVM that has read nothing yet (default: after
+#                    each restart the gateway first reads a separate warm-up set of files through the
+#                    mount, so its JIT is warm as in a long-running gateway; the measured files are
+#                    still in no kernel cache)
 #   --build-gateway  rebuild gateway/target/granary.jar when missing or older than its sources
 #                    (default: a stale jar is used with a warning; without a jar, or with one
 #                    whose `serve` has no --fuse-mount, the Granary column is skipped)
@@ -25,9 +29,11 @@ bench_name=fuse-bench
 # shellcheck source=bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 build_gateway=0
+cold_jvm=0
 bench_extra_option() {
   case "$1" in
     --build-gateway) build_gateway=1 ;;
+    --cold-jvm) cold_jvm=1 ;;
     *) return 1 ;;
   esac
 }
@@ -36,14 +42,17 @@ bench_parse_args 2,21 "$@"
 # ------------------------------------------------------------------ parameters
 if [ "$quick" = 1 ]; then
   small_files=2000; large_size=$((256 << 20)); large_label="256 MiB"; reps=${FUSE_BENCH_REPS:-3}
+  jit_files=2000; jit_large=$((256 << 20))
 else
   small_files=10000; large_size=$((1 << 30)); large_label="1 GiB"; reps=${FUSE_BENCH_REPS:-3}
+  jit_files=4000; jit_large=$((512 << 20))
 fi
 small_size=102400
 seq_block=1MiB
 seed=1
 workloads=(small1 small4 seq)
 data_bytes=$((small_files * small_size + large_size))
+jit_bytes=$((jit_files * 102400 + jit_large))
 
 # FUSE, bindfs and libfuse2 (which a Java FUSE binding loads), installed with apt-get if missing.
 bench_need_fuse() {
@@ -263,7 +272,7 @@ metric() { # name: a sample of the running gateway's /metrics; labelled samples 
 # the run directory. The quota leaves the data set under the tier's high watermark (0.95).
 granary_config() {
   local quota_mib shm_avail tier
-  quota_mib=$(( data_bytes * 3 / 2 / 1048576 + 512 ))
+  quota_mib=$(( (data_bytes + jit_bytes) * 3 / 2 / 1048576 + 512 ))
   shm_avail=$(df -B1 --output=avail /dev/shm 2>/dev/null | tail -1 | tr -d ' ' || echo 0)
   if [ -d /dev/shm ] && [ "${shm_avail:-0}" -gt $(( (quota_mib + 1024) * 1048576 )) ]; then
     tier="{name: MEM, path: $shm/mem, quota: ${quota_mib}MiB}"
@@ -329,8 +338,13 @@ run_granary() {
   granary_config
   # Hard links: the under-storage holds the same files (and page-cache pages) as the other columns.
   cp -al "$data" "$gdir/data/ufs/bench" 2>/dev/null || cp -a "$data" "$gdir/data/ufs/bench"
+  if [ "$cold_jvm" = 0 ]; then
+    # A separate set of files for warming the gateway's JIT after each restart (never measured).
+    frb jit-gen gen "$gdir/data/ufs/jitwarm" --files "$jit_files" --size "$small_size" --large "$jit_large" --seed 99
+  fi
   say "granary: $tier_note; warming its cache through the mount"
   start_granary
+  [ "$cold_jvm" = 1 ] || frb granary-warm-jit small "$gmnt/jitwarm" --threads 2 --epochs 1
   frb granary-warm small "$gmnt/bench" --threads 2 --epochs 1
   [ "$(val granary-warm files)" = $((small_files + 1)) ] || die "the warm-up read $(val granary-warm files) files, expected $((small_files + 1))"
   granary_cached=$(metric granary_cache_used_bytes)
@@ -343,6 +357,9 @@ run_granary() {
     for rep in $(seq 1 "$reps"); do
       say "granary: restart (fresh mount, cache warm) for $w ($rep/$reps)"
       start_granary
+      if [ "$cold_jvm" = 0 ]; then
+        frb "jit-$w-$rep" small "$gmnt/jitwarm" --threads 4 --epochs 1
+      fi
       for pass in 1 2; do workload granary "$w" "$gmnt/bench" "$pass" "$rep"; done
       u=$(metric granary_ufs_read_bytes_total)
       granary_ufs_passes=$(awk -v a="$granary_ufs_passes" -v b="$u" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.0f", a + b }')
@@ -402,7 +419,13 @@ table() {
   echo
   echo "Each row: median (range) over $reps fresh mounts; Granary/bindfs divides the medians. Pass 1 runs right"
   echo "after mounting (bindfs: mounted for each pass pair; Granary: the gateway restarted, its cache warm from an"
-  echo "earlier read of every file through the mount, nothing in the mount's page cache); pass 2 follows at once on"
+  if [ "$cold_jvm" = 1 ]; then
+    echo "earlier read of every file through the mount, its JVM cold (--cold-jvm), nothing in the mount's page cache);"
+  else
+    echo "earlier read of every file through the mount, its JIT warmed by reading a separate set of $jit_files files and a"
+    echo "$((jit_large >> 20)) MiB file through the mount first, nothing of the measured files in the mount's page cache);"
+  fi
+  echo "pass 2 follows at once on"
   echo "the same mount. Every measurement is its own JVM (\`FileReadBench\`: files in a seeded shuffled order,"
   echo "open-read-close into a 1 MiB buffer per thread). Local disk: $fstype under load-tests/target, read once"
   echo "before measuring (both passes read the page cache); bindfs and Granary's under-storage read the same"

@@ -172,7 +172,7 @@ public final class FuseMount implements AutoCloseable {
     closed = true;
     try {
       if (isMounted(mountPoint)) {
-        if (!fusermount(mountPoint, false)) {
+        if (!fusermount(mountPoint, false) && isMounted(mountPoint)) {
           LOG.warn("{} is busy: detaching it lazily", mountPoint);
           fusermount(mountPoint, true);
         }

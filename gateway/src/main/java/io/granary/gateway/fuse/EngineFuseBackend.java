@@ -69,7 +69,7 @@ public final class EngineFuseBackend implements FuseBackend, AutoCloseable {
       throw new io.granary.error.IsADirectoryException(path + " is a directory");
     }
     EngineReader r = new EngineReader(engine, f, readType, readAheadBlocks > 0 ? prefetch : null, readAheadBlocks);
-    if (f.length() > 0 && f.length() <= prefetchBytes && !engine.isCached(f, 0)) {
+    if (f.length() > 0 && f.length() <= prefetchBytes && !r.openFirstBlock()) {
       r.prefetchWhole();
     }
     return r;

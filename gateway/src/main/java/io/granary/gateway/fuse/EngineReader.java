@@ -48,6 +48,14 @@ final class EngineReader implements FuseBackend.Reader {
     this.readAheadBlocks = readAheadBlocks;
   }
 
+  /**
+   * Opens the block holding the start of the file if it is cached (one lookup for a small file's
+   * open and first read); false if it is not.
+   */
+  boolean openFirstBlock() throws IOException {
+    return block(0) != null;
+  }
+
   /** Reads a small file whole now (and so caches it): its reads are then memory copies. */
   void prefetchWhole() throws IOException {
     try (InputStream in = engine.read(file.path(), 0, -1, readType)) {
@@ -71,30 +79,25 @@ final class EngineReader implements FuseBackend.Reader {
       dst.put(w, (int) offset, want);
       return want;
     }
-    OpenBlock b = block(offset);
-    int n;
-    if (b != null) {
-      int inBlock = (int) Math.min(want, b.start + b.length - offset);
-      ByteBuffer slice = dst.slice(dst.position(), inBlock);
-      n = b.channel.read(slice, offset - b.start);
-      if (n > 0) {
-        dst.position(dst.position() + n);
-        engine.countCachedBytes(n);
-      }
-    } else {
-      n = readThrough(dst, offset, want);
+    OpenBlock b = last;
+    if (b == null || !b.holds(offset)) {
+      b = block(offset);
+      readAhead(offset, b); // once per block entered, not per read
     }
+    if (b == null) {
+      return readThrough(dst, offset, want);
+    }
+    int inBlock = (int) Math.min(want, b.start + b.length - offset);
+    ByteBuffer slice = dst.slice(dst.position(), inBlock);
+    int n = b.channel.read(slice, offset - b.start);
     if (n > 0) {
-      readAhead(offset, offset + n);
+      dst.position(dst.position() + n);
+      engine.countCachedBytes(n);
     }
     return Math.max(n, 0);
   }
 
   private OpenBlock block(long offset) throws IOException {
-    OpenBlock b = last;
-    if (b != null && b.holds(offset)) {
-      return b;
-    }
     for (OpenBlock o : open.values()) {
       if (o.holds(offset)) {
         last = o;
@@ -128,13 +131,19 @@ final class EngineReader implements FuseBackend.Reader {
     }
   }
 
-  /** A reader that goes on where it stopped gets the next blocks fetched ahead of it. */
-  private void readAhead(long from, long to) {
-    long prevEnd = lastEnd.getAndSet(to);
-    if (prefetch == null || prevEnd != from) {
+  /**
+   * A reader that entered a new block where the previous one ended (or at the start) gets the
+   * next blocks fetched ahead of it, each block once per open file.
+   */
+  private void readAhead(long offset, OpenBlock entered) {
+    if (prefetch == null) {
       return;
     }
-    long[] span = engine.blockSpan(file, from);
+    long[] span = entered != null ? new long[] {entered.start, entered.length} : engine.blockSpan(file, offset);
+    long prevEnd = lastEnd.getAndSet(span[0] + span[1]);
+    if (offset != span[0] && prevEnd != span[0]) {
+      return; // a random reader
+    }
     long next = span[0] + span[1];
     for (int i = 0; i < readAheadBlocks && next < file.length(); i++) {
       long[] s = engine.blockSpan(file, next);

@@ -270,6 +270,35 @@ class FuseMountTest {
   }
 
   @Test
+  void smallFilesArePrefetchedWholeAndSequentialReadersReadAhead() throws Exception {
+    Path ufs = Files.createDirectories(server.dataDir().resolve("ufs/ahead"));
+    byte[] small = new byte[(3 << 20) + 5]; // four 1 MiB blocks, under prefetch_small (4 MiB)
+    new Random(11).nextBytes(small);
+    Files.write(ufs.resolve("small.bin"), small);
+    byte[] large = new byte[12 << 20];
+    new Random(12).nextBytes(large);
+    Files.write(ufs.resolve("large.bin"), large);
+    var engine = server.engine();
+
+    assertEquals(1, run(mnt, "head", "-c", "1", "ahead/small.bin").out.length());
+    var sf = engine.stat("/ahead/small.bin");
+    for (long off = 0; off < sf.length(); off += 1 << 20) {
+      assertTrue(engine.isCached(sf, off), "block at " + off + " fetched on open");
+    }
+
+    // two blocks' worth, read in order: blocks 2 and 3 (read_ahead 2) are fetched in the background
+    run(mnt, "dd", "if=ahead/large.bin", "of=/dev/null", "bs=128k", "count=16");
+    var lf = engine.stat("/ahead/large.bin");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!(engine.isCached(lf, 2 << 20) && engine.isCached(lf, 3 << 20)) && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+    }
+    assertTrue(engine.isCached(lf, 2 << 20) && engine.isCached(lf, 3 << 20), "read ahead of the reader");
+    assertFalse(engine.isCached(lf, 8 << 20), "not the whole file");
+    assertArrayEquals(large, Files.readAllBytes(mnt.resolve("ahead/large.bin")));
+  }
+
+  @Test
   void metricsCountCallbacks() throws Exception {
     sh("mkdir -p m && echo x > m/x && cat m/x > /dev/null");
     String metrics = server.adminMetrics();
