@@ -73,8 +73,36 @@ public final class GranaryFuse extends FuseStubFS {
     }
   }
 
-  /** An open file read through the backend. */
-  private record ReadHandle(FuseBackend.Reader reader) {}
+  /**
+   * An open file read through the backend, opened there on the first read: an open whose pages the
+   * kernel already caches (a second epoch) costs the backend nothing.
+   */
+  private final class ReadHandle {
+    private final String path;
+    private FuseBackend.Reader reader;
+    private boolean closed;
+
+    ReadHandle(String path) {
+      this.path = path;
+    }
+
+    synchronized FuseBackend.Reader reader() throws IOException {
+      if (reader == null) {
+        if (closed) {
+          throw new Errno.FsException(Errno.EBADF, path + " is closed");
+        }
+        reader = fs.open(path, options.prefetchSmall(), options.readAheadBlocks());
+      }
+      return reader;
+    }
+
+    synchronized void close() {
+      closed = true;
+      if (reader != null) {
+        reader.close();
+      }
+    }
+  }
 
   /** @param stagingDir an existing directory for files being written (emptied by the caller at mount) */
   public GranaryFuse(FuseBackend fs, MountOptions options, Path stagingDir) {
@@ -83,6 +111,9 @@ public final class GranaryFuse extends FuseStubFS {
     this.stagingDir = stagingDir;
     this.gate = options.threads() > 1 ? new Semaphore(options.threads()) : null;
     this.slowNanos = options.slowMs() * 1_000_000L;
+    // libfuse 2 calls utimens for an mtime-only change (touch -m) only with flag_utime_omit_ok, the
+    // third bit of the flags word that jnr-fuse models as four padding bytes.
+    OperationFlags.allowUtimeOmit(fuseOperations);
   }
 
   public FuseStats stats() {
@@ -457,7 +488,7 @@ public final class GranaryFuse extends FuseStubFS {
         if (pending != null) {
           pending.commit(); // close-to-open: a reader sees what the writer has written so far
         }
-        fi.fh.set(register(new ReadHandle(fs.open(path, options.prefetchSmall(), options.readAheadBlocks()))));
+        fi.fh.set(register(new ReadHandle(path)));
         return 0;
       }
       FuseBackend.Attr a = fs.stat(path);
@@ -601,7 +632,7 @@ public final class GranaryFuse extends FuseStubFS {
           w.close();
         }
       } else if (h instanceof ReadHandle r) {
-        r.reader().close();
+        r.close();
       }
       return 0;
     });

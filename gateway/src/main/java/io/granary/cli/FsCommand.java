@@ -60,8 +60,13 @@ final class FsCommand implements Runnable {
 
   /** The gateway address in force. */
   String gatewayAddress() {
-    if (gateway != null && !gateway.isBlank()) {
-      return gateway.trim();
+    return gatewayAddress(gateway, env);
+  }
+
+  /** {@code --gateway} if given, else {@code GRANARY_GATEWAY}, else {@link #DEFAULT_GATEWAY}. */
+  static String gatewayAddress(String option, Map<String, String> env) {
+    if (option != null && !option.isBlank()) {
+      return option.trim();
     }
     String fromEnv = env.get("GRANARY_GATEWAY");
     return fromEnv != null && !fromEnv.isBlank() ? fromEnv.trim() : DEFAULT_GATEWAY;
@@ -69,7 +74,16 @@ final class FsCommand implements Runnable {
 
   /** A client for the gateway in force, with the key pair in force. */
   GranaryClient connect() throws IOException {
-    String address = gatewayAddress();
+    return connect(gatewayAddress(), dataDir, env, GranaryClient.Options.defaults());
+  }
+
+  /**
+   * A client for the gateway at {@code address} (HOST:PORT), with the key pair of the environment
+   * or else of the key file in {@code dataDir} (null: ./data). Shared by the commands that talk to
+   * a running gateway.
+   */
+  static GranaryClient connect(String address, Path dataDir, Map<String, String> env, GranaryClient.Options options)
+      throws IOException {
     int colon = address.lastIndexOf(':');
     if (colon <= 0 || colon == address.length() - 1) {
       throw new CliException("bad gateway address '" + address + "' (expected HOST:PORT)");
@@ -87,11 +101,11 @@ final class FsCommand implements Runnable {
     if (port <= 0 || port > 65535) {
       throw new CliException("bad gateway port in '" + address + "'");
     }
-    GranaryConfig.Credential key = credential();
-    return new GranaryClient(host, port, key.accessKey, key.secretKey, GranaryClient.Options.defaults());
+    GranaryConfig.Credential key = credential(dataDir, env);
+    return new GranaryClient(host, port, key.accessKey, key.secretKey, options);
   }
 
-  private GranaryConfig.Credential credential() throws IOException {
+  private static GranaryConfig.Credential credential(Path dataDir, Map<String, String> env) throws IOException {
     String ak = env.get("GRANARY_ACCESS_KEY");
     String sk = env.get("GRANARY_SECRET_KEY");
     boolean hasAk = ak != null && !ak.isBlank();

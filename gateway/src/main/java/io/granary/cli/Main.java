@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code granary} command. */
 @Command(name = "granary", mixinStandardHelpOptions = true, version = "granary 0.1.0",
     description = "A data-caching gateway for AI training.",
-    subcommands = {ServeCommand.class, FsCommand.class, BenchCommand.class})
+    subcommands = {ServeCommand.class, FsCommand.class, FuseCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

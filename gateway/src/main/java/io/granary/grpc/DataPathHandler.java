@@ -1,6 +1,7 @@
 package io.granary.grpc;
 
 import io.granary.engine.GranaryEngine;
+import io.granary.engine.ReadType;
 import io.granary.error.GranaryException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -14,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * The SDK's fast data path beside gRPC on the same port: {@code GET /data/<path>?offset=&length=}
+ * The SDK's fast data path beside gRPC on the same port: {@code GET /data/<path>?offset=&length=[&read_type=]}
  * answers a byte range, with sendfile when a cached block holds it whole. gRPC streaming through
  * Vert.x tops out far below the loopback limit; this does not. Signed like a gRPC call, with the
  * method {@code Data:<path>}.
@@ -49,6 +50,14 @@ public final class DataPathHandler implements Handler<HttpServerRequest> {
       resp.setStatusCode(400).end("offset and length must be numbers\n");
       return;
     }
+    ReadType readType;
+    try {
+      String rt = req.getParam("read_type");
+      readType = rt == null || rt.isEmpty() ? null : ReadType.parse(rt);
+    } catch (GranaryException e) {
+      resp.setStatusCode(400).end(e.getMessage() + "\n");
+      return;
+    }
     workers.executeBlocking(() -> {
       long size = engine.stat(path).length();
       long len = length < 0 ? Math.max(0, size - offset) : Math.min(length, Math.max(0, size - offset));
@@ -64,21 +73,21 @@ public final class DataPathHandler implements Handler<HttpServerRequest> {
       Optional<GranaryEngine.CachedRange> cached = (Optional<GranaryEngine.CachedRange>) ar.result()[1];
       if (cached.isPresent()) {
         resp.sendFile(cached.get().file().toString(), cached.get().offsetInFile(), len)
-            .onFailure(t -> stream(resp, path, offset, len));
+            .onFailure(t -> stream(resp, path, offset, len, readType));
       } else {
-        stream(resp, path, offset, len);
+        stream(resp, path, offset, len, readType);
       }
     });
   }
 
-  private void stream(HttpServerResponse resp, String path, long offset, long len) {
+  private void stream(HttpServerResponse resp, String path, long offset, long len, ReadType readType) {
     if (resp.headWritten()) {
       resp.reset();
       return;
     }
     resp.putHeader("Content-Length", Long.toString(len));
     workers.executeBlocking(() -> {
-      try (InputStream in = engine.read(path, offset, len, null)) {
+      try (InputStream in = engine.read(path, offset, len, readType)) {
         byte[] buf = new byte[1 << 20];
         int n;
         while ((n = in.read(buf)) > 0) {

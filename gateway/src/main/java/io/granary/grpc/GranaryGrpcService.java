@@ -149,6 +149,11 @@ public final class GranaryGrpcService {
       engine.sync(r.getPath(), r.getRecursive());
       return Empty.getDefaultInstance();
     });
+    unary(server, GranaryMethods.SET_ATTRIBUTES, "SetAttributes", r -> status(engine.changePosix(r.getPath(),
+        r.hasMode() ? r.getMode() : null, r.hasUid() ? r.getUid() : null, r.hasGid() ? r.getGid() : null,
+        r.hasMtimeMs() ? r.getMtimeMs() : null)));
+    unary(server, GranaryMethods.CREATE_SYMLINK, "CreateSymlink",
+        r -> status(engine.symlink(r.getPath(), r.getTarget(), r.getUid(), r.getGid())));
     server.callHandler(GranaryMethods.LIST_STATUS.server(), req -> guarded(req, "ListStatus", () -> listStatus(req)));
     server.callHandler(GranaryMethods.READ_BLOCK.server(), req -> guarded(req, "ReadBlock", () -> readBlock(req)));
     server.callHandler(GranaryMethods.WRITE_FILE.server(), req -> guarded(req, "WriteFile", () -> writeFile(req)));
@@ -317,7 +322,8 @@ public final class GranaryGrpcService {
     FileStatus.Builder b = FileStatus.newBuilder().setPath(f.path()).setId(f.id())
         .setType(f.type() == InodeType.DIRECTORY ? FileType.DIRECTORY : f.type() == InodeType.SYMLINK ? FileType.SYMLINK : FileType.FILE)
         .setLength(f.length()).setMtimeMs(f.mtimeMs()).setMode(f.mode()).setPersisted(f.persisted())
-        .setPinned(f.pinned()).setMountPoint(f.mountPoint()).setBlockSize(f.blockSize());
+        .setPinned(f.pinned()).setMountPoint(f.mountPoint()).setBlockSize(f.blockSize())
+        .setUid(f.uid()).setGid(f.gid()).setSymlinkTarget(f.target() == null ? "" : f.target());
     f.attributes().forEach((k, v) -> {
       if (!k.startsWith("granary.blocks")) {
         b.putAttributes(k, v);

@@ -20,7 +20,9 @@ import io.granary.sdk.proto.PathRequest;
 import io.granary.sdk.proto.PinRequest;
 import io.granary.sdk.proto.ReadBlockRequest;
 import io.granary.sdk.proto.RenameRequest;
+import io.granary.sdk.proto.SetAttributesRequest;
 import io.granary.sdk.proto.SetTtlRequest;
+import io.granary.sdk.proto.SymlinkRequest;
 import io.granary.sdk.proto.WriteHeader;
 import io.granary.sdk.proto.WriteRequest;
 import io.vertx.core.Future;
@@ -181,7 +183,7 @@ public final class GranaryClient implements AutoCloseable {
     }
   }
 
-  private void changed(String path) {
+  void changed(String path) {
     statusCache.invalidate(path);
     openCache.invalidate(path);
     int slash = path.lastIndexOf('/');
@@ -207,6 +209,21 @@ public final class GranaryClient implements AutoCloseable {
         (ListPage page) -> page.getEntriesList().forEach(each));
   }
 
+  /**
+   * One page of a directory: up to {@code maxEntries} entries after the name {@code startAfter}
+   * ("" for the start), in name order, without reading the rest of the directory.
+   */
+  public List<FileStatus> list(String path, String startAfter, int maxEntries) {
+    if (maxEntries <= 0) {
+      throw new IllegalArgumentException("maxEntries must be > 0, got " + maxEntries);
+    }
+    List<FileStatus> out = new ArrayList<>(Math.min(maxEntries, 1024));
+    stream(GranaryMethods.LIST_STATUS, "ListStatus", ListRequest.newBuilder().setPath(path)
+        .setStartAfter(startAfter == null ? "" : startAfter).setPageSize(Math.min(maxEntries, 10_000))
+        .setMaxEntries(maxEntries).build(), (ListPage page) -> out.addAll(page.getEntriesList()));
+    return out;
+  }
+
   /** The entries of a directory (for directories that fit in memory; else {@link #list(String, Consumer)}). */
   public List<FileStatus> list(String path) {
     List<FileStatus> out = new ArrayList<>();
@@ -216,19 +233,32 @@ public final class GranaryClient implements AutoCloseable {
 
   public FileStatus mkdir(String path, boolean parents) {
     changed(path);
-    return unary(GranaryMethods.CREATE_DIRECTORY, "CreateDirectory",
-        CreateDirectoryRequest.newBuilder().setPath(path).setParents(parents).build());
+    try {
+      return unary(GranaryMethods.CREATE_DIRECTORY, "CreateDirectory",
+          CreateDirectoryRequest.newBuilder().setPath(path).setParents(parents).build());
+    } finally {
+      changed(path); // again: a stat racing with the call may have cached the old answer
+    }
   }
 
   public void delete(String path, boolean recursive) {
     changed(path);
-    unary(GranaryMethods.DELETE, "Delete", DeleteRequest.newBuilder().setPath(path).setRecursive(recursive).build());
+    try {
+      unary(GranaryMethods.DELETE, "Delete", DeleteRequest.newBuilder().setPath(path).setRecursive(recursive).build());
+    } finally {
+      changed(path);
+    }
   }
 
   public FileStatus rename(String src, String dst) {
     changed(src);
     changed(dst);
-    return unary(GranaryMethods.RENAME, "Rename", RenameRequest.newBuilder().setSrc(src).setDst(dst).build());
+    try {
+      return unary(GranaryMethods.RENAME, "Rename", RenameRequest.newBuilder().setSrc(src).setDst(dst).build());
+    } finally {
+      changed(src);
+      changed(dst);
+    }
   }
 
   public void mount(String path, String uri, Map<String, String> mountOptions) {
@@ -239,6 +269,43 @@ public final class GranaryClient implements AutoCloseable {
   public void unmount(String path) {
     changed(path);
     unary(GranaryMethods.UNMOUNT, "Unmount", PathRequest.newBuilder().setPath(path).build());
+  }
+
+  /**
+   * Changes POSIX mode bits, owner, group or modification time of a path; null leaves a field as
+   * it is. Returns the new status.
+   */
+  public FileStatus setAttributes(String path, Integer mode, Integer uid, Integer gid, Long mtimeMs) {
+    SetAttributesRequest.Builder b = SetAttributesRequest.newBuilder().setPath(path);
+    if (mode != null) {
+      b.setMode(mode);
+    }
+    if (uid != null) {
+      b.setUid(uid);
+    }
+    if (gid != null) {
+      b.setGid(gid);
+    }
+    if (mtimeMs != null) {
+      b.setMtimeMs(mtimeMs);
+    }
+    changed(path);
+    try {
+      return unary(GranaryMethods.SET_ATTRIBUTES, "SetAttributes", b.build());
+    } finally {
+      changed(path); // a stat racing with the call may have cached the old status
+    }
+  }
+
+  /** Creates a symbolic link at {@code path} pointing to {@code target}, owned by uid:gid. */
+  public FileStatus symlink(String path, String target, int uid, int gid) {
+    changed(path);
+    try {
+      return unary(GranaryMethods.CREATE_SYMLINK, "CreateSymlink",
+          SymlinkRequest.newBuilder().setPath(path).setTarget(target).setUid(uid).setGid(gid).build());
+    } finally {
+      changed(path);
+    }
   }
 
   public List<MountPoint> mounts() {
@@ -266,13 +333,25 @@ public final class GranaryClient implements AutoCloseable {
 
   /** Reads a file with positional reads. */
   public SeekableByteChannel openChannel(String path) {
-    return new GranaryFileChannel(this, open(path));
+    return new GranaryFileChannel(this, open(path), null);
+  }
+
+  /**
+   * Reads a file already looked up with {@link #open}, so that several channels of one file see
+   * the same version and block list.
+   *
+   * @param readType how the gateway reads blocks it has not cached (NO_CACHE, CACHE, CACHE_PROMOTE;
+   *                 null for the mount's default); cached blocks on this host are read directly anyway
+   */
+  public SeekableByteChannel openChannel(OpenFileResponse file, String readType) {
+    return new GranaryFileChannel(this, file, readType == null || readType.isEmpty() ? null : readType);
   }
 
   /** Bytes [offset, offset+length) over the ranged HTTP data path. */
-  InputStream readRemote(OpenFileResponse file, long offset, long length) throws IOException {
+  InputStream readRemote(OpenFileResponse file, long offset, long length, String readType) throws IOException {
     String path = file.getStatus().getPath();
-    URI url = URI.create(file.getDataUrl() + encodePath(path) + "?offset=" + offset + "&length=" + length);
+    URI url = URI.create(file.getDataUrl() + encodePath(path) + "?offset=" + offset + "&length=" + length
+        + (readType == null ? "" : "&read_type=" + URLEncoder.encode(readType, StandardCharsets.UTF_8)));
     long now = System.currentTimeMillis();
     try {
       return RangeReader.get(url, Map.of(
@@ -299,6 +378,11 @@ public final class GranaryClient implements AutoCloseable {
     return options.shortCircuit();
   }
 
+  /** The settings this client was made with. */
+  public Options options() {
+    return options;
+  }
+
   /** Forgets a file's cached block list (a local block file was gone). */
   void forgetOpen(String path) {
     openCache.invalidate(path);
@@ -306,9 +390,14 @@ public final class GranaryClient implements AutoCloseable {
 
   /** Reads a range through the ReadBlock RPC (the gRPC data path; slower than {@link #openChannel}). */
   public byte[] readBlockRpc(String path, long offset, long length, int chunkSize) {
+    return readBlockRpc(path, offset, length, chunkSize, null);
+  }
+
+  /** The same with a read type (NO_CACHE, CACHE, CACHE_PROMOTE; null for the mount's default). */
+  public byte[] readBlockRpc(String path, long offset, long length, int chunkSize, String readType) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     stream(GranaryMethods.READ_BLOCK, "ReadBlock", ReadBlockRequest.newBuilder().setPath(path).setOffset(offset)
-        .setLength(length).setChunkSize(chunkSize).build(), c -> {
+        .setLength(length).setChunkSize(chunkSize).setReadType(readType == null ? "" : readType).build(), c -> {
           byte[] b = c.getData().toByteArray();
           out.write(b, 0, b.length);
         });
@@ -331,7 +420,7 @@ public final class GranaryClient implements AutoCloseable {
     sign(req.headers(), "WriteFile");
     req.write(WriteRequest.newBuilder().setHeader(WriteHeader.newBuilder().setPath(path)
         .setWriteType(writeType == null ? "" : writeType).setOverwrite(overwrite).setLength(length)).build());
-    return new GranaryOutputStream(this, req);
+    return new GranaryOutputStream(this, req, path);
   }
 
   FileStatus finishWrite(GrpcClientRequest<WriteRequest, FileStatus> req) {

@@ -24,6 +24,7 @@ final class GranaryFileChannel implements SeekableByteChannel {
   private final OpenFileResponse file;
   private final List<BlockInfo> blocks;
   private final long size;
+  private final String readType;
   private long position;
   private boolean open = true;
   /** The block file or remote stream of the block being read sequentially. */
@@ -33,11 +34,13 @@ final class GranaryFileChannel implements SeekableByteChannel {
   private long remotePos;
   private byte[] scratch;
 
-  GranaryFileChannel(GranaryClient client, OpenFileResponse file) {
+  /** @param readType how the gateway reads blocks it has not cached; null: the mount's default */
+  GranaryFileChannel(GranaryClient client, OpenFileResponse file, String readType) {
     this.client = client;
     this.file = file;
     this.blocks = file.getBlocksList();
     this.size = file.getStatus().getLength();
+    this.readType = readType;
   }
 
   private int blockAt(long pos) {
@@ -97,7 +100,7 @@ final class GranaryFileChannel implements SeekableByteChannel {
       if (remote != null) {
         remote.close();
       }
-      remote = client.readRemote(file, pos, blockEnd - pos);
+      remote = client.readRemote(file, pos, blockEnd - pos, readType);
       remotePos = pos;
     }
     int n;

@@ -20,7 +20,9 @@ import io.granary.sdk.proto.PathRequest;
 import io.granary.sdk.proto.PinRequest;
 import io.granary.sdk.proto.ReadBlockRequest;
 import io.granary.sdk.proto.RenameRequest;
+import io.granary.sdk.proto.SetAttributesRequest;
 import io.granary.sdk.proto.SetTtlRequest;
+import io.granary.sdk.proto.SymlinkRequest;
 import io.granary.sdk.proto.WriteRequest;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
@@ -79,6 +81,10 @@ public final class GranaryMethods {
       method("Sync", PathRequest.getDefaultInstance(), Empty.getDefaultInstance());
   public static final Method<Empty, CacheReport> GET_CACHE_REPORT =
       method("GetCacheReport", Empty.getDefaultInstance(), CacheReport.getDefaultInstance());
+  public static final Method<SetAttributesRequest, FileStatus> SET_ATTRIBUTES =
+      method("SetAttributes", SetAttributesRequest.getDefaultInstance(), FileStatus.getDefaultInstance());
+  public static final Method<SymlinkRequest, FileStatus> CREATE_SYMLINK =
+      method("CreateSymlink", SymlinkRequest.getDefaultInstance(), FileStatus.getDefaultInstance());
 
   /** Call metadata carrying the caller's access key, request time and signature. */
   public static final String ACCESS_KEY_HEADER = "x-granary-access-key";

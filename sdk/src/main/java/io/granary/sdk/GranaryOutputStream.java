@@ -15,14 +15,16 @@ public final class GranaryOutputStream extends OutputStream {
 
   private final GranaryClient client;
   private final GrpcClientRequest<WriteRequest, FileStatus> request;
+  private final String path;
   private final byte[] buf = new byte[CHUNK];
   private int fill;
   private FileStatus result;
   private boolean closed;
 
-  GranaryOutputStream(GranaryClient client, GrpcClientRequest<WriteRequest, FileStatus> request) {
+  GranaryOutputStream(GranaryClient client, GrpcClientRequest<WriteRequest, FileStatus> request, String path) {
     this.client = client;
     this.request = request;
+    this.path = path;
   }
 
   @Override
@@ -68,6 +70,8 @@ public final class GranaryOutputStream extends OutputStream {
       result = client.finishWrite(request);
     } catch (GranaryClientException e) {
       throw new IOException(e.getMessage(), e);
+    } finally {
+      client.changed(path); // a stat during the upload may have cached the old file
     }
   }
 

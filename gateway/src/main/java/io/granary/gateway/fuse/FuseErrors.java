@@ -26,16 +26,31 @@ final class FuseErrors {
         case ALREADY_EXISTS -> Errno.EEXIST;
         case PERMISSION_DENIED, UNAUTHENTICATED -> Errno.EACCES;
         case RESOURCE_EXHAUSTED -> Errno.ENOSPC;
-        case INVALID_ARGUMENT -> Errno.EINVAL;
+        case INVALID_ARGUMENT -> invalidArgumentErrno(reason(c));
         case DEADLINE_EXCEEDED -> Errno.ETIMEDOUT;
-        case FAILED_PRECONDITION -> preconditionErrno(String.valueOf(c.getMessage()));
+        case FAILED_PRECONDITION -> preconditionErrno(reason(c));
+        case UNIMPLEMENTED -> Errno.ENOSYS; // a gateway older than the call
         default -> Errno.EIO;
       };
       case java.io.UncheckedIOException u -> errnoOf(u.getCause());
       case java.nio.file.NoSuchFileException n -> Errno.ENOENT;
       case java.nio.file.AccessDeniedException a -> Errno.EACCES;
-      default -> t.getCause() instanceof GranaryException g ? errnoOf(g) : Errno.EIO;
+      default -> t.getCause() instanceof GranaryException || t.getCause() instanceof GranaryClientException
+          ? errnoOf(t.getCause()) : Errno.EIO;
     };
+  }
+
+  /** The gateway's message without the "STATUS: " the SDK puts in front. */
+  private static String reason(GranaryClientException c) {
+    String m = String.valueOf(c.getMessage());
+    String prefix = c.status().name() + ": ";
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
+
+  /** Names too long are refused as INVALID_ARGUMENT; their messages say so up front (the path comes after). */
+  private static int invalidArgumentErrno(String message) {
+    return message.startsWith("path longer than") || message.startsWith("path component longer than")
+        || message.startsWith("name longer than") ? Errno.ENAMETOOLONG : Errno.EINVAL;
   }
 
   static int errnoOf(GranaryException e) {
@@ -58,19 +73,23 @@ final class FuseErrors {
     };
   }
 
-  /** The gRPC service sends FAILED_PRECONDITION for the POSIX-shaped refusals; the message says which. */
+  /**
+   * The gRPC service sends FAILED_PRECONDITION for the POSIX-shaped refusals; the message says
+   * which, after the path ("/a is not empty") or before it ("cannot rename across mounts: ..."), so
+   * a path that itself holds such words is not mistaken for the reason.
+   */
   private static int preconditionErrno(String message) {
-    if (message.contains("not empty")) {
+    if (message.startsWith("cannot rename across mounts")) {
+      return Errno.EXDEV;
+    }
+    if (message.endsWith(" is not empty")) {
       return Errno.ENOTEMPTY;
     }
-    if (message.contains("is a directory")) {
-      return Errno.EISDIR;
-    }
-    if (message.contains("not a directory")) {
+    if (message.endsWith(" is not a directory") || message.contains(" is not a directory (resolving ")) {
       return Errno.ENOTDIR;
     }
-    if (message.contains("across mounts")) {
-      return Errno.EXDEV;
+    if (message.endsWith(" is a directory")) {
+      return Errno.EISDIR;
     }
     return Errno.EINVAL;
   }
