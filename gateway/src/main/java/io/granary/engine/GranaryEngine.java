@@ -738,7 +738,8 @@ public final class GranaryEngine implements AutoCloseable {
         throw new InvalidArgumentException("the data is longer than the declared 0 bytes");
       }
     }
-    byte[] buf = new byte[(int) Math.min(1 << 20, blockSize)];
+    // no bigger than the data: a 100 KiB PUT should not allocate (and zero) a 1 MiB buffer
+    byte[] buf = new byte[(int) Math.min(Math.min(1 << 20, blockSize), length >= 0 ? Math.max(length, 1) : Long.MAX_VALUE)];
     long total = 0;
     for (int index = 0; ; index++) {
       long want = length >= 0 ? Math.min(blockSize, length - total) : blockSize;

@@ -24,6 +24,7 @@ final class RequestBodyStream extends InputStream {
   private boolean ended;
   private boolean paused = true;
   private Throwable error;
+  private Runnable done;
   private Buffer head;
   private int headPos;
 
@@ -57,16 +58,48 @@ final class RequestBodyStream extends InputStream {
     notifyAll();
   }
 
-  private synchronized void onEnd() {
-    ended = true;
-    notifyAll();
+  /**
+   * Starts the flow and runs {@code whenDone} on the event loop once the whole body is here (or
+   * failed): for small bodies, whose reader then never waits for a chunk (one hand-off to the
+   * worker instead of one per chunk). The caller bounds the size.
+   */
+  void startBuffered(Runnable whenDone) {
+    synchronized (this) {
+      done = whenDone;
+    }
+    start();
   }
 
-  private synchronized void onError(Throwable t) {
-    if (!ended && error == null) {
-      error = t;
+  private void onEnd() {
+    Runnable then;
+    synchronized (this) {
+      ended = true;
+      notifyAll();
+      then = takeDone();
     }
-    notifyAll();
+    if (then != null) {
+      then.run();
+    }
+  }
+
+  private void onError(Throwable t) {
+    Runnable then;
+    synchronized (this) {
+      if (!ended && error == null) {
+        error = t;
+      }
+      notifyAll();
+      then = takeDone();
+    }
+    if (then != null) {
+      then.run();
+    }
+  }
+
+  private Runnable takeDone() {
+    Runnable then = done;
+    done = null;
+    return then;
   }
 
   @Override

@@ -65,6 +65,12 @@ public final class S3Exchange {
     raw.start();
   }
 
+  /** The same, running {@code whenDone} on the event loop once the whole (small) body is buffered. */
+  void attachBufferedBody(Runnable whenDone) {
+    raw = new RequestBodyStream(request.http(), context);
+    raw.startBuffered(whenDone);
+  }
+
   /** The decoded, verified object body (aws-chunked, signatures, checksums, Content-MD5). */
   public PayloadStream body() {
     if (payload == null) {

@@ -133,11 +133,32 @@ public final class S3Server {
       r.response().writeContinue(); // authenticated: now the client may send the body
     }
     S3Exchange ex = new S3Exchange(req, auth, context, options.region());
-    ex.attachBody();
-    workers.executeBlocking(() -> {
+    Runnable work = () -> workers.executeBlocking(() -> {
       dispatch(ex);
       return null;
     }, false).onFailure(t -> fail(ex, t));
+    long length = declaredLength(r);
+    if (length > 0 && length <= BUFFERED_BODY) {
+      ex.attachBufferedBody(work); // small bodies arrive whole before the worker starts
+    } else {
+      ex.attachBody();
+      work.run();
+    }
+  }
+
+  /** Bodies up to this size are read on the event loop before the handler runs. */
+  static final long BUFFERED_BODY = 1 << 20;
+
+  private static long declaredLength(HttpServerRequest r) {
+    String v = r.getHeader("Content-Length");
+    if (v == null || r.getHeader("Transfer-Encoding") != null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**
