@@ -98,7 +98,7 @@ public final class FuseMount implements AutoCloseable {
   }
 
   /** Whether the kernel lists a mount at exactly {@code mp}. */
-  static boolean isMounted(Path mp) throws IOException {
+  public static boolean isMounted(Path mp) throws IOException {
     String target = mp.toString();
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
       String[] f = line.split(" ");

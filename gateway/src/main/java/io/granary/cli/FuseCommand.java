@@ -120,7 +120,7 @@ final class FuseCommand implements Runnable {
             spec.commandLine().getErr().println("granary: cannot catch SIGTERM/SIGINT here: the JVM's shutdown unmounts");
           }
           while (!stop.await(1, TimeUnit.SECONDS)) {
-            if (!mounted(mount.mountPoint())) {
+            if (!io.granary.fuse.FuseMount.isMounted(mount.mountPoint())) {
               break; // unmounted from outside (fusermount -u): nothing left to serve
             }
           }
@@ -232,33 +232,6 @@ final class FuseCommand implements Runnable {
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return false;
     }
-  }
-
-  /** Whether the kernel lists a mount at exactly {@code mp}. */
-  static boolean mounted(Path mp) throws IOException {
-    String target = mp.toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && unescape(f[4]).equals(target)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Mount paths in mountinfo have space, tab, newline and backslash as octal escapes. */
-  private static String unescape(String s) {
-    StringBuilder out = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length()) {
-        out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
   }
 
   private static void deleteTree(Path dir) {
