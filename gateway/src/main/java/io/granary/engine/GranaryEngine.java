@@ -79,6 +79,7 @@ public final class GranaryEngine implements AutoCloseable {
   private final MultipartUploads uploads;
   private final Ttls ttls;
   private final Persister persister;
+  final PathLocks pathLocks = new PathLocks();
   private final java.util.concurrent.ScheduledExecutorService ttlChecker;
 
   public GranaryEngine(MetadataStore meta, BlockStore blocks, EngineOptions opts, UfsFactory ufsFactory) {
@@ -653,6 +654,9 @@ public final class GranaryEngine implements AutoCloseable {
     String rel = m.relative(p);
     List<BlockRecord> written = new ArrayList<>();
     boolean committed = false;
+    // a write that reaches the under-storage holds the path until its commit: an upload of an older
+    // version by the persister cannot land after it
+    PathLocks.Held held = wt.cacheFirst() ? null : pathLocks.lock(p.path());
     try {
       long total;
       if (wt == WriteType.THROUGH) {
@@ -716,6 +720,9 @@ public final class GranaryEngine implements AutoCloseable {
       LOG.debug("wrote {} ({} bytes, {})", p, total, wt);
       return FileInfo.of(p, createdRef[0]);
     } finally {
+      if (held != null) {
+        held.close();
+      }
       if (!committed) {
         blocks.discardFinished(written);
       }
@@ -919,17 +926,21 @@ public final class GranaryEngine implements AutoCloseable {
         }
       }
     }
-    if (n.persisted()) {
-      Mount m = mounts.resolve(p);
-      try {
-        m.ufs().delete(m.relative(p));
-      } catch (UnderStorageException e) {
-        if (e.kind() != UnderStorageException.Kind.NOT_FOUND) {
-          throw e;
+    try (PathLocks.Held held = pathLocks.lock(p.path())) {
+      // re-read under the lock: the persister may have put the file meanwhile
+      boolean persisted = meta.read(v -> v.inode(n.id())).map(Inode::persisted).orElse(n.persisted());
+      if (persisted) {
+        Mount m = mounts.resolve(p);
+        try {
+          m.ufs().delete(m.relative(p));
+        } catch (UnderStorageException e) {
+          if (e.kind() != UnderStorageException.Kind.NOT_FOUND) {
+            throw e;
+          }
         }
       }
+      forgetTree(parent.id(), n);
     }
-    forgetTree(parent.id(), n);
   }
 
   /**
@@ -953,6 +964,12 @@ public final class GranaryEngine implements AutoCloseable {
     if (ms != md) {
       throw new CrossMountException("cannot rename across mounts: " + s + " -> " + d);
     }
+    try (PathLocks.Held held = pathLocks.lock(s.path(), d.path())) {
+      return renameLocked(s, d, ms, md);
+    }
+  }
+
+  private FileInfo renameLocked(NamespacePath s, NamespacePath d, Mount ms, Mount md) {
     Inode node = resolve(s);
     Inode srcParent = resolve(s.parent());
     Inode dstParent = resolve(d.parent());

@@ -182,11 +182,22 @@ final class Persister implements AutoCloseable {
     }
     Mount m = engine.mountFor(path);
     String rel = m.relative(NamespacePath.of(path));
-    try (InputStream data = paced(engine.concat(records))) {
-      m.ufs().put(rel, data, n.length());
+    try (PathLocks.Held held = engine.pathLocks.lock(path)) {
+      // under the lock, no write-through, delete or rename of this path runs: check that it still
+      // names this unpersisted file, or an older upload could land after a newer change
+      boolean current = path.equals(engine.pathOf(n.id()))
+          && meta.read(v -> v.inode(n.id())).map(cur -> !cur.persisted()).orElse(false);
+      if (!current) {
+        done(job, null);
+        length.decrementAndGet();
+        return;
+      }
+      try (InputStream data = paced(engine.concat(records))) {
+        m.ufs().put(rel, data, n.length());
+      }
+      UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new IOException("the under-storage lost " + rel + " right after the put"));
+      done(job, n.withPersisted(true).withContent(n.length(), s.mtimeMs(), s.fingerprint()));
     }
-    UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new IOException("the under-storage lost " + rel + " right after the put"));
-    done(job, n.withPersisted(true).withContent(n.length(), s.mtimeMs(), s.fingerprint()));
     // the records changed in done()'s transaction; this updates the store's in-memory view
     boolean pinned = meta.read(v -> v.inode(n.id())).map(Inode::pinned).orElse(false);
     blocks.setFlags(n.id(), pinned, false);

@@ -14,6 +14,7 @@ import io.granary.storage.ufs.UnderStorage;
 import io.granary.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,61 @@ class AsyncThroughTest {
       assertFalse(Files.exists(fx.ufsDir.resolve("o/c.bin")), "deleted before persisting: never written");
       assertArrayEquals(bytes(2000, 5), Files.readAllBytes(fx.ufsDir.resolve("o/d.bin")), "only the latest version");
     }
+  }
+
+  /** Holds the persister's puts until released, telling when one has started. */
+  static final class HeldPersister extends ForwardingUnderStorage {
+    final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    HeldPersister(UnderStorage delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void put(String path, InputStream data, long length) {
+      if (Thread.currentThread().getName().equals("granary-persister")) {
+        entered.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.put(path, data, length);
+    }
+  }
+
+  @Test
+  void aWriteThroughDuringAnUploadOfTheOlderVersionWins() throws Exception {
+    HeldPersister[] ufs = new HeldPersister[1];
+    try (EngineFixture fx = new EngineFixture(dir, BLOCK, Map.of(), 8L << 20)) {
+      fx.ufsWrapper = u -> ufs[0] = new HeldPersister(u);
+      GranaryEngine e = fx.open().engine;
+      put(e, "/race/a.bin", bytes(5000, 1));
+      assertTrue(ufs[0].entered.await(30, TimeUnit.SECONDS), "the persister started uploading the old version");
+      byte[] newer = bytes(7000, 2);
+      var through = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          e.write("/race/a.bin", new ByteArrayInputStream(newer), newer.length,
+              WriteOptions.defaults().withWriteType(WriteType.THROUGH));
+        } catch (IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      });
+      // the write-through either waits for the upload (fixed) or finishes before it lands (the race)
+      await(() -> through.isDone() || waitingOnALock(), "the write-through to finish or wait");
+      ufs[0].release.countDown();
+      through.get(30, TimeUnit.SECONDS);
+      await(() -> e.persistQueueLength() == 0, "the queue to drain");
+      assertArrayEquals(newer, Files.readAllBytes(fx.ufsDir.resolve("race/a.bin")), "the newer version stays");
+      assertArrayEquals(newer, readAll(e, "/race/a.bin", null));
+    }
+  }
+
+  private static boolean waitingOnALock() {
+    return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getState() == Thread.State.WAITING
+        && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("PathLocks")));
   }
 
   @Test
