@@ -11,8 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
+import java.io.RandomAccessFile;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -37,7 +36,11 @@ final class ColdFetch implements Runnable {
   private final long length;
   private final boolean pinned;
   private final TempBlock temp;
-  private final FileChannel channel;
+  /**
+   * Shared by the readers; java.io, not a FileChannel: an interrupted reader would close an
+   * interruptible channel for every reader of the block.
+   */
+  private final RandomAccessFile data;
   private final Consumer<ColdFetch> onDone;
 
   private long available;
@@ -60,7 +63,7 @@ final class ColdFetch implements Runnable {
     this.onDone = onDone;
     this.temp = blocks.createForRead(blockId, tier, length);
     try {
-      this.channel = FileChannel.open(temp.path(), StandardOpenOption.READ);
+      this.data = new RandomAccessFile(temp.path().toFile(), "r");
     } catch (IOException e) {
       temp.abort();
       throw e;
@@ -162,7 +165,7 @@ final class ColdFetch implements Runnable {
     if (readers == 0 && done && !closed) {
       closed = true;
       try {
-        channel.close();
+        data.close();
       } catch (IOException e) {
         // nothing was written through this descriptor
       }
@@ -229,7 +232,11 @@ final class ColdFetch implements Runnable {
       if (pos + want >= length) {
         awaitCommit(); // the last bytes go out once the block is indexed: a re-read then hits
       }
-      int n = channel.read(ByteBuffer.wrap(b, off, want), pos);
+      int n;
+      synchronized (data) {
+        data.seek(pos);
+        n = data.read(b, off, want);
+      }
       if (n <= 0) {
         throw new IOException("block temp file of " + ufsPath + " shorter than announced");
       }

@@ -162,6 +162,32 @@ class ColdReadTest {
   }
 
   @Test
+  void anInterruptedReaderDoesNotBreakTheOthers() throws Exception {
+    GranaryEngine e = engine();
+    byte[] data = bytes(1024 * KB, 4);
+    Files.write(fx.ufsDir.resolve("shared2.bin"), data);
+    allow(256 * KB);
+    try (InputStream calm = e.read("/shared2.bin", 0, -1, null)) {
+      byte[] first = calm.readNBytes(64 * KB); // bytes are there: the next reader does not wait
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      Future<Integer> interrupted = pool.submit(() -> {
+        try (InputStream in = e.read("/shared2.bin", 0, -1, null)) {
+          Thread.currentThread().interrupt(); // e.g. a cancelled request's thread
+          return in.read(new byte[4 * KB]);
+        }
+      });
+      interrupted.get(30, TimeUnit.SECONDS); // it may read or fail, but alone
+      pool.shutdown();
+      allow(Long.MAX_VALUE);
+      byte[] rest = calm.readAllBytes();
+      byte[] all = new byte[first.length + rest.length];
+      System.arraycopy(first, 0, all, 0, first.length);
+      System.arraycopy(rest, 0, all, first.length, rest.length);
+      assertArrayEquals(data, all, "the other reader gets the whole block");
+    }
+  }
+
+  @Test
   void aFailedFetchFailsItsReadersAndCachesNothing() throws Exception {
     GranaryEngine e = engine();
     Path f = fx.ufsDir.resolve("vanishing.bin");
