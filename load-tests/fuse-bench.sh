@@ -425,8 +425,7 @@ table() {
     echo "earlier read of every file through the mount, its JIT warmed by reading a separate set of $jit_files files and a"
     echo "$((jit_large >> 20)) MiB file through the mount first, nothing of the measured files in the mount's page cache);"
   fi
-  echo "pass 2 follows at once on"
-  echo "the same mount. Every measurement is its own JVM (\`FileReadBench\`: files in a seeded shuffled order,"
+  echo "pass 2 follows at once on the same mount. Every measurement is its own JVM (\`FileReadBench\`: files in a seeded shuffled order,"
   echo "open-read-close into a 1 MiB buffer per thread). Local disk: $fstype under load-tests/target, read once"
   echo "before measuring (both passes read the page cache); bindfs and Granary's under-storage read the same"
   echo "(hard-linked) files, also in the page cache."

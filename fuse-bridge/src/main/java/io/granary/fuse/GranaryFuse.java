@@ -440,6 +440,15 @@ public final class GranaryFuse extends FuseStubFS {
         w.moveTo(dst);
         writers.put(dst, w);
       }
+      // files open for writing below a renamed directory commit under its new name
+      String prefix = src + "/";
+      for (Map.Entry<String, WriteHandle> e : writers.entrySet()) {
+        if (e.getKey().startsWith(prefix) && writers.remove(e.getKey(), e.getValue())) {
+          String moved = dst + e.getKey().substring(src.length());
+          e.getValue().moveTo(moved);
+          writers.put(moved, e.getValue());
+        }
+      }
       return 0;
     });
   }

@@ -42,11 +42,12 @@ public final class GranaryConfig {
   /** Threads for under-storage transfers. */
   public int ufsThreads = 32;
   /**
-   * Netty transport for every listener: nio (default: sendfile through FileChannel.transferTo; in
-   * the S3 benchmark it was level with epoll, marginally ahead), epoll (sendfile too), or io_uring
-   * (copies file data through user space in Vert.x 5.0: about half as fast). See BENCHMARKS.md.
+   * Netty transport for every listener: epoll (default: native, sendfile; over three full S3
+   * benchmark runs level with nio on one stream and ahead on four), nio (sendfile through
+   * FileChannel.transferTo), or io_uring (copies file data through user space in Vert.x 5.0: about
+   * half as fast). See BENCHMARKS.md.
    */
-  public String transport = "nio";
+  public String transport = "epoll";
   /** Bandwidth of background persistence of ASYNC_THROUGH files ("0": unlimited), e.g. 200MiB per second. */
   public String persistBandwidth = "0";
 

@@ -172,11 +172,20 @@ class FuseMountTest {
         with open('py/h', 'w') as f:
             f.write('h')
         os.rename('py/h', 'py/g')
-        assert open('py/g').read() == 'h' and sorted(os.listdir('py')) == ['d', 'g']
+        assert open('py/g').read() == 'h' and sorted(os.listdir('py')) == ['d', 'g'], os.listdir('py')
         os.chmod('py/g', 0o600)
         assert os.stat('py/g').st_mode & 0o777 == 0o600
         os.utime('py/g', (1000000000, 1000000000))
         assert int(os.stat('py/g').st_mtime) == 1000000000
+        os.makedirs('py/moving')
+        f = open('py/moving/open.txt', 'w')
+        f.write('written before the move')
+        f.flush()
+        os.rename('py/moving', 'py/moved')       # the directory moves while the file is open
+        f.write(', and after')
+        f.close()
+        assert open('py/moved/open.txt').read() == 'written before the move, and after'
+        assert not os.path.exists('py/moving')
         os.symlink('g', 'py/s')
         assert os.readlink('py/s') == 'g' and os.path.islink('py/s')
         def fails(code, fn, *a):
