@@ -1,6 +1,7 @@
 package io.granary.loadtest;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -8,9 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * What {@link S3Bench} and {@link SdkBench} do the same way: option parsing, the {@code RESULT}
- * lines and progress log, percentiles, and sleeping through a window while watching for the first
- * failure of the load threads.
+ * What the drivers ({@link S3Bench}, {@link SdkBench}, {@link GrpcLoad}, {@link FileReadBench},
+ * {@link LoaderSim}) do the same way: option parsing, usage and exit, running {@code main} with its
+ * failure report, the {@code RESULT} lines and progress log, percentiles, load threads, and
+ * sleeping through a window while watching for the first failure of the load threads.
  */
 final class BenchSupport {
   static final double MIB = 1024.0 * 1024.0;
@@ -30,11 +32,65 @@ final class BenchSupport {
     try {
       return parse.apply(args);
     } catch (IllegalArgumentException e) {
-      System.err.println(program + ": " + e.getMessage());
-      System.err.println(usage);
-      System.exit(2);
+      usageExit(program, e.getMessage(), usage);
       throw e; // not reached
     }
+  }
+
+  /** Prints {@code "<program>: <message>"} and the usage to stderr and exits with 2. */
+  static void usageExit(String program, String message, String usage) {
+    System.err.println(program + ": " + message);
+    System.err.println(usage);
+    System.exit(2);
+  }
+
+  /** A driver's work after its options are parsed: the exit status. */
+  interface Main {
+    int run() throws Exception;
+  }
+
+  /**
+   * Runs {@code main}; a failure is printed to stderr as {@code "<program>: FAILED: <message>"}
+   * with its stack trace and gives exit status 1.
+   */
+  static int runReporting(String program, Main main) {
+    try {
+      return main.run();
+    } catch (Throwable t) {
+      System.err.println(program + ": FAILED: " + message(t));
+      t.printStackTrace(System.err);
+      return 1;
+    }
+  }
+
+  /** Flushes stdout and exits with {@code rc}. */
+  static void exitWith(int rc) {
+    System.out.flush();
+    System.exit(rc);
+  }
+
+  /** {@link #runReporting}, then {@link #exitWith} its status. */
+  static void runAndExit(String program, Main main) {
+    exitWith(runReporting(program, main));
+  }
+
+  /**
+   * The {@code n} operands (mode, path) that come before the options: fails with "help" when the
+   * first argument is {@code -h}/{@code --help}, with {@code expected} when there are fewer than
+   * {@code n} arguments or one of the first {@code n} starts with "-". Returns the rest.
+   */
+  static String[] operands(String[] args, int n, String expected) {
+    boolean ok = args.length >= n;
+    for (int i = 0; ok && i < n; i++) {
+      ok = !args[i].startsWith("-");
+    }
+    if (!ok) {
+      if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
+        throw new IllegalArgumentException("help");
+      }
+      throw new IllegalArgumentException(expected);
+    }
+    return Arrays.copyOfRange(args, n, args.length);
   }
 
   /**
@@ -57,6 +113,47 @@ final class BenchSupport {
     }
   }
 
+  /**
+   * The options of a driver that loads a gateway on {@code --host}/{@code --port} with a key pair,
+   * for a measured window of {@code --seconds} after {@code --warmup}.
+   */
+  abstract static class GatewayOptions {
+    String host = "127.0.0.1";
+    int port = -1;
+    String accessKey;
+    String secretKey;
+    double seconds;
+    double warmup;
+
+    GatewayOptions(double seconds, double warmup) {
+      this.seconds = seconds;
+      this.warmup = warmup;
+    }
+
+    /** Applies {@code --host}, {@code --port}, the keys, {@code --seconds} or {@code --warmup}; false for any other name. */
+    boolean setGateway(String name, String value) {
+      switch (name) {
+        case "--host" -> host = value;
+        case "--port" -> port = Integer.parseInt(value);
+        case "--access-key" -> accessKey = value;
+        case "--secret-key" -> secretKey = value;
+        case "--seconds" -> seconds = Double.parseDouble(value);
+        case "--warmup" -> warmup = Double.parseDouble(value);
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Fails unless the port and both keys were given. */
+    void checkGateway() {
+      if (port <= 0 || accessKey == null || secretKey == null) {
+        throw new IllegalArgumentException("--port, --access-key and --secret-key are required");
+      }
+    }
+  }
+
   /** A comma list of integers, e.g. {@code 1,4}. */
   static int[] intList(String v) {
     return Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
@@ -68,6 +165,36 @@ final class BenchSupport {
       if (!known.contains(w)) {
         throw new IllegalArgumentException("unknown workload " + w);
       }
+    }
+  }
+
+  /** The body of each of {@link #runThreads}' threads. */
+  interface Work {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on {@code threads} daemon platform threads named {@code name-N} and waits for
+   * them all. The first failure of any is kept in {@code failure} (where the work may watch for it
+   * to stop early) and then thrown as an {@link IOException} {@code "<what>: <message>"}.
+   */
+  static void runThreads(int threads, String name, String what, AtomicReference<Throwable> failure, Work work)
+      throws Exception {
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ts.add(Thread.ofPlatform().daemon().name(name + "-" + t).start(() -> {
+        try {
+          work.run();
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new IOException(what + ": " + message(failure.get()), failure.get());
     }
   }
 

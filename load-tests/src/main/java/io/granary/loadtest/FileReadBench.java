@@ -61,21 +61,12 @@ public final class FileReadBench {
 
   public static void main(String[] args) {
     Options o = BenchSupport.parseOrExit("FileReadBench", Options.USAGE, Options::parse, args);
-    int rc;
-    try {
-      rc = switch (o.mode) {
-        case "small" -> small(o);
-        case "seq" -> seq(o);
-        case "gen" -> gen(o);
-        default -> throw new IllegalArgumentException("unknown mode " + o.mode);
-      };
-    } catch (Throwable t) {
-      System.err.println("FileReadBench: FAILED: " + message(t));
-      t.printStackTrace(System.err);
-      rc = 1;
-    }
-    System.out.flush();
-    System.exit(rc);
+    BenchSupport.runAndExit("FileReadBench", () -> switch (o.mode) {
+      case "small" -> small(o);
+      case "seq" -> seq(o);
+      case "gen" -> gen(o);
+      default -> throw new IllegalArgumentException("unknown mode " + o.mode);
+    });
   }
 
   // ---------------------------------------------------------------- small
@@ -311,27 +302,14 @@ public final class FileReadBench {
     }
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Thread> ts = new ArrayList<>();
-    for (int t = 0; t < o.threads; t++) {
-      ts.add(Thread.ofPlatform().daemon().name("gen-" + t).start(() -> {
-        byte[] b = new byte[o.size];
-        int i;
-        try {
-          while ((i = next.getAndIncrement()) < o.files && failure.get() == null) {
-            new SplittableRandom(o.seed ^ ((long) i << 20)).nextBytes(b);
-            Files.write(o.path.resolve(String.format(Locale.ROOT, "small/%03d/f-%05d", i / FILES_PER_DIR, i)), b);
-          }
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
-        }
-      }));
-    }
-    for (Thread t : ts) {
-      t.join();
-    }
-    if (failure.get() != null) {
-      throw new IOException("gen: " + message(failure.get()), failure.get());
-    }
+    BenchSupport.runThreads(o.threads, "gen", "gen", failure, () -> {
+      byte[] b = new byte[o.size];
+      int i;
+      while ((i = next.getAndIncrement()) < o.files && failure.get() == null) {
+        new SplittableRandom(o.seed ^ ((long) i << 20)).nextBytes(b);
+        Files.write(o.path.resolve(String.format(Locale.ROOT, "small/%03d/f-%05d", i / FILES_PER_DIR, i)), b);
+      }
+    });
     bytes += (long) o.files * o.size;
     double secs = (System.nanoTime() - t0) / 1e9;
     System.out.printf(Locale.ROOT, "mode=gen files=%d bytes=%d seconds=%.3f files_per_s=%.1f mib_per_s=%.1f errors=0%n",
@@ -391,12 +369,7 @@ public final class FileReadBench {
     long large;
 
     static Options parse(String[] args) {
-      if (args.length < 2 || args[0].startsWith("-") || args[1].startsWith("-")) {
-        if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-          throw new IllegalArgumentException("help");
-        }
-        throw new IllegalArgumentException("expected a mode (small, seq, gen) and a path");
-      }
+      String[] rest = BenchSupport.operands(args, 2, "expected a mode (small, seq, gen) and a path");
       Options o = new Options();
       o.mode = args[0];
       o.path = Path.of(args[1]);
@@ -404,7 +377,6 @@ public final class FileReadBench {
       if (gen) {
         o.threads = 2;
       }
-      String[] rest = java.util.Arrays.copyOfRange(args, 2, args.length);
       BenchSupport.parseOptions(rest, (a, v) -> {
         switch (a) {
           case "--threads" -> o.threads = Integer.parseInt(v);

@@ -127,37 +127,22 @@ public final class GrpcLoad {
   }
 
   public static void main(String[] args) {
-    int rc;
     if (args.length > 0 && args[0].equals("gen")) {
       GenOptions g = BenchSupport.parseOrExit("GrpcLoad gen", USAGE, GenOptions::parse, tail(args));
-      try {
+      BenchSupport.runAndExit("GrpcLoad gen", () -> {
         gen(g);
-        rc = 0;
-      } catch (Throwable t) {
-        System.err.println("GrpcLoad gen: FAILED: " + message(t));
-        t.printStackTrace(System.err);
-        rc = 1;
-      }
+        return 0;
+      });
     } else {
       if (args.length == 0 || !args[0].equals("run")) {
-        System.err.println("GrpcLoad: expected gen or run as the first argument");
-        System.err.println(USAGE);
-        System.exit(2);
+        BenchSupport.usageExit("GrpcLoad", "expected gen or run as the first argument", USAGE);
       }
       RunOptions r = BenchSupport.parseOrExit("GrpcLoad run", USAGE, RunOptions::parse, tail(args));
       GrpcLoad load = new GrpcLoad(r);
-      try {
-        rc = load.run();
-      } catch (Throwable t) {
-        System.err.println("GrpcLoad: FAILED: " + message(t));
-        t.printStackTrace(System.err);
-        rc = 1;
-      } finally {
-        load.close();
-      }
+      int rc = BenchSupport.runReporting("GrpcLoad", load::run);
+      load.close();
+      BenchSupport.exitWith(rc);
     }
-    System.out.flush();
-    System.exit(rc);
   }
 
   private static String[] tail(String[] args) {
@@ -194,32 +179,19 @@ public final class GrpcLoad {
     Files.createDirectories(dir);
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Thread> ts = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      ts.add(Thread.ofPlatform().daemon().name("gen-" + t).start(() -> {
-        byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
-        int i;
-        try {
-          while (failure.get() == null && (i = next.getAndIncrement()) < files) {
-            SplittableRandom r = new SplittableRandom(SEED + set * 1_000_003L + i);
-            try (OutputStream out = Files.newOutputStream(dir.resolve(fileName(i)))) {
-              for (long left = size; left > 0; left -= buf.length) {
-                r.nextBytes(buf);
-                out.write(buf, 0, (int) Math.min(buf.length, left));
-              }
-            }
+    BenchSupport.runThreads(threads, "gen", "gen " + dir, failure, () -> {
+      byte[] buf = new byte[(int) Math.min(size, 1 << 20)];
+      int i;
+      while (failure.get() == null && (i = next.getAndIncrement()) < files) {
+        SplittableRandom r = new SplittableRandom(SEED + set * 1_000_003L + i);
+        try (OutputStream out = Files.newOutputStream(dir.resolve(fileName(i)))) {
+          for (long left = size; left > 0; left -= buf.length) {
+            r.nextBytes(buf);
+            out.write(buf, 0, (int) Math.min(buf.length, left));
           }
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
         }
-      }));
-    }
-    for (Thread t : ts) {
-      t.join();
-    }
-    if (failure.get() != null) {
-      throw new IOException("gen " + dir + ": " + message(failure.get()), failure.get());
-    }
+      }
+    });
   }
 
   static String fileName(int i) {
@@ -811,8 +783,8 @@ public final class GrpcLoad {
           --server-pid PID        the gateway's process (on this host): its CPU use is reported too
         sizes take a KiB, MiB or GiB suffix.""";
 
-  /** Options of the data set, shared by gen and run. */
-  abstract static class DataSet {
+  /** Options of the data set, shared by gen and run (only run takes the gateway's). */
+  abstract static class DataSet extends BenchSupport.GatewayOptions {
     String dir = "grpcload";
     int statFiles = 1000;
     long statSize = 4 << 10;
@@ -820,6 +792,10 @@ public final class GrpcLoad {
     long readSize = 64L << 20;
     int loadFiles = 200;
     long loadSize = 1 << 20;
+
+    DataSet(double seconds, double warmup) {
+      super(seconds, warmup);
+    }
 
     boolean setData(String a, String v) {
       switch (a) {
@@ -849,6 +825,10 @@ public final class GrpcLoad {
     Path ufs;
     int threads = 4;
 
+    GenOptions() {
+      super(0, 0); // gen has no window
+    }
+
     static GenOptions parse(String[] args) {
       GenOptions g = new GenOptions();
       BenchSupport.parseOptions(args, (a, v) -> {
@@ -870,13 +850,7 @@ public final class GrpcLoad {
   }
 
   static final class RunOptions extends DataSet {
-    String host = "127.0.0.1";
-    int port = -1;
-    String accessKey;
-    String secretKey;
     List<String> scenarios = SCENARIOS;
-    double seconds = 10;
-    double warmup = 2;
     int connections = 2;
     int eventLoops = 1;
     int http2Window = 1 << 20;
@@ -887,17 +861,15 @@ public final class GrpcLoad {
     long loadTimeout = 300;
     long serverPid = -1;
 
+    RunOptions() {
+      super(10, 2);
+    }
+
     static RunOptions parse(String[] args) {
       RunOptions o = new RunOptions();
       BenchSupport.parseOptions(args, (a, v) -> {
         switch (a) {
-          case "--host" -> o.host = v;
-          case "--port" -> o.port = Integer.parseInt(v);
-          case "--access-key" -> o.accessKey = v;
-          case "--secret-key" -> o.secretKey = v;
           case "--scenarios" -> o.scenarios = List.of(v.split(","));
-          case "--seconds" -> o.seconds = Double.parseDouble(v);
-          case "--warmup" -> o.warmup = Double.parseDouble(v);
           case "--connections" -> o.connections = Integer.parseInt(v);
           case "--event-loops" -> o.eventLoops = Integer.parseInt(v);
           case "--http2-window" -> o.http2Window = (int) parseSize(v);
@@ -908,14 +880,12 @@ public final class GrpcLoad {
           case "--load-timeout" -> o.loadTimeout = Long.parseLong(v);
           case "--server-pid" -> o.serverPid = Long.parseLong(v);
           default -> {
-            return o.setData(a, v);
+            return o.setGateway(a, v) || o.setData(a, v);
           }
         }
         return true;
       });
-      if (o.port <= 0 || o.accessKey == null || o.secretKey == null) {
-        throw new IllegalArgumentException("--port, --access-key and --secret-key are required");
-      }
+      o.checkGateway();
       BenchSupport.checkWorkloads(o.scenarios, SCENARIOS);
       o.checkData();
       o.dir = "/" + o.dir;

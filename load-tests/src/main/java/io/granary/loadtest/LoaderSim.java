@@ -1,7 +1,6 @@
 package io.granary.loadtest;
 
 import static io.granary.loadtest.BenchSupport.MIB;
-import static io.granary.loadtest.BenchSupport.message;
 
 import io.granary.loadtest.FileReadBench.FileList;
 import io.granary.loadtest.FileReadBench.Run;
@@ -39,16 +38,7 @@ public final class LoaderSim {
 
   public static void main(String[] args) {
     Options o = BenchSupport.parseOrExit("LoaderSim", Options.USAGE, Options::parse, args);
-    int rc;
-    try {
-      rc = run(o);
-    } catch (Throwable t) {
-      System.err.println("LoaderSim: FAILED: " + message(t));
-      t.printStackTrace(System.err);
-      rc = 1;
-    }
-    System.out.flush();
-    System.exit(rc);
+    BenchSupport.runAndExit("LoaderSim", () -> run(o));
   }
 
   record Epoch(int epoch, Run run) {
@@ -175,15 +165,10 @@ public final class LoaderSim {
     String label = "target";
 
     static Options parse(String[] args) {
-      if (args.length < 1 || args[0].startsWith("-")) {
-        if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-          throw new IllegalArgumentException("help");
-        }
-        throw new IllegalArgumentException("expected DIR first");
-      }
+      String[] rest = BenchSupport.operands(args, 1, "expected DIR first");
       Options o = new Options();
       o.dir = Path.of(args[0]);
-      BenchSupport.parseOptions(java.util.Arrays.copyOfRange(args, 1, args.length), (a, v) -> {
+      BenchSupport.parseOptions(rest, (a, v) -> {
         switch (a) {
           case "--threads" -> o.threads = Integer.parseInt(v);
           case "--epochs" -> o.epochs = Integer.parseInt(v);

@@ -89,16 +89,10 @@ public final class SdkBench {
 
   public static void main(String[] args) {
     Options o = BenchSupport.parseOrExit("SdkBench", Options.USAGE, Options::parse, args);
-    int rc = 0;
-    try {
+    BenchSupport.runAndExit("SdkBench", () -> {
       new SdkBench(o).run();
-    } catch (Throwable t) {
-      System.err.println("SdkBench: FAILED: " + message(t));
-      t.printStackTrace(System.err);
-      rc = 1;
-    }
-    System.out.flush();
-    System.exit(rc);
+      return 0;
+    });
   }
 
   private GranaryClient client(long ttlMs, boolean shortCircuit) {
@@ -149,7 +143,7 @@ public final class SdkBench {
 
       t0 = System.nanoTime();
       AtomicInteger next = new AtomicInteger();
-      runThreads(o.threads, "write-small", () -> {
+      BenchSupport.runThreads(o.threads, "write-small", "write-small", new AtomicReference<>(), () -> {
         byte[] b = new byte[o.smallSize];
         int i;
         while ((i = next.getAndIncrement()) < o.smallFiles) {
@@ -461,33 +455,13 @@ public final class SdkBench {
     }
   }
 
-  private static void runThreads(int threads, String name, Op op) throws Exception {
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Thread> ts = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      ts.add(Thread.ofPlatform().daemon().name(name + "-" + t).start(() -> {
-        try {
-          op.run();
-        } catch (Throwable e) {
-          failure.compareAndSet(null, e);
-        }
-      }));
-    }
-    for (Thread t : ts) {
-      t.join();
-    }
-    if (failure.get() != null) {
-      throw new IOException(name + ": " + message(failure.get()), failure.get());
-    }
-  }
-
   private static void log(String format, Object... args) {
     BenchSupport.log("sdkbench", format, args);
   }
 
   // ---------------------------------------------------------------- options
 
-  static final class Options {
+  static final class Options extends BenchSupport.GatewayOptions {
     static final String USAGE = """
         usage: SdkBench --port GRPC_PORT --access-key AK --secret-key SK [options]
           --host H               gateway host (default 127.0.0.1; short circuit needs this machine)
@@ -505,13 +479,7 @@ public final class SdkBench {
           --write-type T         MUST_CACHE or CACHE_THROUGH (default MUST_CACHE)
           --dir PATH             directory in the gateway's namespace (default /sdkbench)""";
 
-    String host = "127.0.0.1";
-    int port = -1;
-    String accessKey;
-    String secretKey;
     List<String> workloads = WORKLOADS;
-    double seconds = 15;
-    double warmup = 3;
     long largeSize = 1L << 30;
     int readSize = 16 << 10;
     int grpcChunk = 1 << 20;
@@ -522,17 +490,15 @@ public final class SdkBench {
     String writeType = "MUST_CACHE";
     String dir = "/sdkbench";
 
+    Options() {
+      super(15, 3);
+    }
+
     static Options parse(String[] args) {
       Options o = new Options();
       BenchSupport.parseOptions(args, (a, v) -> {
         switch (a) {
-          case "--host" -> o.host = v;
-          case "--port" -> o.port = Integer.parseInt(v);
-          case "--access-key" -> o.accessKey = v;
-          case "--secret-key" -> o.secretKey = v;
           case "--workloads" -> o.workloads = List.of(v.split(","));
-          case "--seconds" -> o.seconds = Double.parseDouble(v);
-          case "--warmup" -> o.warmup = Double.parseDouble(v);
           case "--large-size" -> o.largeSize = Long.parseLong(v);
           case "--read-size" -> o.readSize = Integer.parseInt(v);
           case "--grpc-chunk" -> o.grpcChunk = Integer.parseInt(v);
@@ -543,14 +509,12 @@ public final class SdkBench {
           case "--write-type" -> o.writeType = v;
           case "--dir" -> o.dir = v;
           default -> {
-            return false;
+            return o.setGateway(a, v);
           }
         }
         return true;
       });
-      if (o.port <= 0 || o.accessKey == null || o.secretKey == null) {
-        throw new IllegalArgumentException("--port, --access-key and --secret-key are required");
-      }
+      o.checkGateway();
       BenchSupport.checkWorkloads(o.workloads, WORKLOADS);
       if (o.smallSize < 16 || o.smallFiles < 1 || o.largeSize < 1 || o.readSize < 1 || o.threads < 1) {
         throw new IllegalArgumentException("--small-size must be >= 16; counts and sizes >= 1");

@@ -1,6 +1,5 @@
 package io.granary.loadtest;
 
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.header;
 import static io.gatling.javaapi.http.HttpDsl.http;
@@ -9,10 +8,8 @@ import static io.granary.loadtest.GranaryS3.MIB;
 import static io.granary.loadtest.GranaryS3.intProp;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Cached 64 MiB GETs: {@code large.objects} (2) objects of {@code large.size} (64 MiB) are PUT and
@@ -24,35 +21,23 @@ import java.util.concurrent.ThreadLocalRandom;
  * client allocation); HTTP framing makes a short body a failed request (premature close or
  * timeout) and a long one a broken next response, so the length is still enforced.
  */
-public class CachedLargeGetSimulation extends Simulation {
-  private final GranaryS3 s3 = GranaryS3.fromSystemProperties();
+public class CachedLargeGetSimulation extends GranaryS3.Sim {
   private final int size = intProp("large.size", 64 * MIB);
-  private final List<String> keys = GranaryS3.keys(intProp("large.objects", 2), i -> "large-" + size + "/object-" + i);
+  private final List<String> keys = GranaryS3.objectKeys("large", intProp("large.objects", 2), size);
   private final int concurrency = intProp("large.concurrency", 4);
   private final Duration duration = GranaryS3.seconds("large.seconds", 60);
 
   private final ScenarioBuilder scn = scenario("cached large GET")
       .exec(http("GET " + size / MIB + " MiB (cached)")
-          .get(s -> s3.objectPath(keys.get(ThreadLocalRandom.current().nextInt(keys.size()))))
+          .get(s -> s3.objectPath(GranaryS3.randomKey(keys)))
           .check(status().is(200), header("Content-Length").is(Integer.toString(size))));
 
   {
-    setUp(scn.injectClosed(constantConcurrentUsers(concurrency).during(duration)))
-        .protocols(s3.protocol())
-        .maxDuration(duration.plusSeconds(180))
-        .assertions(GranaryS3.assertions(20_000, 1));
+    closedLoad(scn, concurrency, duration, 180, 20_000, 1);
   }
 
   @Override
-  public void before() {
-    GranaryS3.setup("setup", () -> {
-      s3.createBucket();
-      s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 2), 2);
-    });
-  }
-
-  @Override
-  public void after() {
-    s3.close();
+  void prepare() throws Exception {
+    s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 2), 2);
   }
 }

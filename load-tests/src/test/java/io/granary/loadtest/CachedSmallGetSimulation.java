@@ -1,15 +1,12 @@
 package io.granary.loadtest;
 
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.granary.loadtest.GranaryS3.KIB;
 import static io.granary.loadtest.GranaryS3.intProp;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Cached 100 KiB GETs: {@code small.objects} (1000) objects of {@code small.size} (100 KiB) are PUT
@@ -17,34 +14,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * back to back (closed model) for {@code granary.seconds} (60). Every GET must answer 200 with the
  * object's size in body bytes.
  */
-public class CachedSmallGetSimulation extends Simulation {
-  private final GranaryS3 s3 = GranaryS3.fromSystemProperties();
+public class CachedSmallGetSimulation extends GranaryS3.Sim {
   private final int size = intProp("small.size", 100 * KIB);
-  private final List<String> keys = GranaryS3.keys(intProp("small.objects", 1000), i -> "small-" + size + "/object-" + i);
+  private final List<String> keys = GranaryS3.objectKeys("small", intProp("small.objects", 1000), size);
   private final int concurrency = intProp("granary.concurrency", 32);
   private final Duration duration = GranaryS3.seconds("small.seconds", 60);
 
   private final ScenarioBuilder scn = scenario("cached small GET")
-      .exec(s3.getObject("GET " + size / KIB + " KiB (cached)",
-          s -> keys.get(ThreadLocalRandom.current().nextInt(keys.size())), size));
+      .exec(s3.getObject("GET " + size / KIB + " KiB (cached)", s -> GranaryS3.randomKey(keys), size));
 
   {
-    setUp(scn.injectClosed(constantConcurrentUsers(concurrency).during(duration)))
-        .protocols(s3.protocol())
-        .maxDuration(duration.plusSeconds(120))
-        .assertions(GranaryS3.assertions(1000, 50));
+    closedLoad(scn, concurrency, duration, 120, 1000, 50);
   }
 
   @Override
-  public void before() {
-    GranaryS3.setup("setup", () -> {
-      s3.createBucket();
-      s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 1), 8);
-    });
-  }
-
-  @Override
-  public void after() {
-    s3.close();
+  void prepare() throws Exception {
+    s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 1), 8);
   }
 }

@@ -1,9 +1,12 @@
 package io.granary.loadtest;
 
+import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
 import static io.gatling.javaapi.core.CoreDsl.bodyLength;
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.regex;
+import static io.gatling.javaapi.http.HttpDsl.header;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
@@ -11,7 +14,9 @@ import io.gatling.http.client.Request;
 import io.gatling.http.client.uri.Uri;
 import io.gatling.javaapi.core.Assertion;
 import io.gatling.javaapi.core.ChainBuilder;
+import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
+import io.gatling.javaapi.core.Simulation;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
 import io.gatling.javaapi.http.HttpRequestActionBuilder;
 import java.io.IOException;
@@ -43,9 +48,9 @@ import java.util.function.IntFunction;
 
 /**
  * What the Gatling simulations share: their configuration (system properties), SigV4 signing of
- * every Gatling request with {@link SigV4Signer} ({@code UNSIGNED-PAYLOAD}), and the setup done in
- * {@code before()} (bucket, objects PUT and read once so the gateway caches them) through a plain
- * JDK {@link HttpClient}, signed the same way.
+ * every Gatling request with {@link SigV4Signer} ({@code UNSIGNED-PAYLOAD}), the closed-model load
+ * and assertions ({@link Sim}), and the setup done in {@code before()} (bucket, objects PUT and
+ * read once so the gateway caches them) through a plain JDK {@link HttpClient}, signed the same way.
  *
  * <p>System properties (all optional):
  * <ul>
@@ -243,10 +248,22 @@ final class GranaryS3 {
     };
   }
 
+  /** One of {@code keys}, at random. */
+  static String randomKey(List<String> keys) {
+    return keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
+  }
+
   /** A GET of one object that must answer 200 with exactly {@code size} body bytes. */
   HttpRequestActionBuilder getObject(String name, Function<Session, String> key, int size) {
     return http(name).get(s -> objectPath(key.apply(s)))
         .check(status().is(200), bodyLength().is(size));
+  }
+
+  /** A PUT of {@code body} as one object that must answer 200 with an ETag. */
+  HttpRequestActionBuilder putObject(String name, Function<Session, String> key, byte[] body) {
+    return http(name).put(s -> objectPath(key.apply(s)))
+        .body(ByteArrayBody(body))
+        .check(status().is(200), header("ETag").exists());
   }
 
   /**
@@ -299,6 +316,44 @@ final class GranaryS3 {
     }
   }
 
+  /**
+   * A simulation against Granary: its {@link GranaryS3} from the system properties, a
+   * {@code before()} that creates the bucket and then does {@link #prepare}, an {@code after()}
+   * that closes the setup client, and the closed-model load of {@link #closedLoad}.
+   */
+  abstract static class Sim extends Simulation {
+    final GranaryS3 s3 = fromSystemProperties();
+
+    /**
+     * Sets up the load: {@code concurrency} users run {@code scn} back to back (closed model) for
+     * {@code duration} over {@link #protocol()}, stopped at the latest {@code graceSeconds} after
+     * it, with the {@link #assertions}. Called from the simulation's initializer.
+     */
+    final void closedLoad(ScenarioBuilder scn, int concurrency, Duration duration, int graceSeconds, int maxP99Ms,
+        double minRps) {
+      setUp(scn.injectClosed(constantConcurrentUsers(concurrency).during(duration)))
+          .protocols(s3.protocol())
+          .maxDuration(duration.plusSeconds(graceSeconds))
+          .assertions(assertions(maxP99Ms, minRps));
+    }
+
+    /** What {@code before()} does once the bucket exists (nothing unless overridden). */
+    void prepare() throws Exception {}
+
+    @Override
+    public void before() {
+      setup("setup", () -> {
+        s3.createBucket();
+        prepare();
+      });
+    }
+
+    @Override
+    public void after() {
+      s3.close();
+    }
+  }
+
   // ---------------------------------------------------------------- setup (before())
 
   static byte[] randomBytes(int size, long seed) {
@@ -313,6 +368,14 @@ final class GranaryS3 {
       keys.add(key.apply(i));
     }
     return keys;
+  }
+
+  /**
+   * {@code n} keys {@code name-SIZE/object-I}, named after their objects' size so that sets of
+   * other sizes (earlier runs) never share a key.
+   */
+  static List<String> objectKeys(String name, int n, int size) {
+    return keys(n, i -> name + "-" + size + "/object-" + i);
   }
 
   /** Setup work that may throw anything. */

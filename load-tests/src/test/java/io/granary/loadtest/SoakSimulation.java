@@ -1,18 +1,12 @@
 package io.granary.loadtest;
 
-import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.percent;
 import static io.gatling.javaapi.core.CoreDsl.randomSwitch;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
-import static io.gatling.javaapi.http.HttpDsl.header;
-import static io.gatling.javaapi.http.HttpDsl.http;
-import static io.gatling.javaapi.http.HttpDsl.status;
 import static io.granary.loadtest.GranaryS3.KIB;
 import static io.granary.loadtest.GranaryS3.intProp;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,8 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * the GET set (10%). Any failed request fails the run; the percentile and throughput assertions
  * cover the whole soak.
  */
-public class SoakSimulation extends Simulation {
-  private final GranaryS3 s3 = GranaryS3.fromSystemProperties();
+public class SoakSimulation extends GranaryS3.Sim {
   private final int size = intProp("soak.size", 100 * KIB);
   private final GranaryS3.ShardedKeys set = GranaryS3.ShardedKeys.of(
       "soak", intProp("soak.objects", 1000), size, 10);
@@ -39,31 +32,18 @@ public class SoakSimulation extends Simulation {
   private final ScenarioBuilder scn = scenario("soak")
       .exec(randomSwitch().on(
           percent(80.0).then(s3.getObject("soak GET " + size / KIB + " KiB (cached)",
-              s -> keys.get(ThreadLocalRandom.current().nextInt(keys.size())), size).toChainBuilder()),
-          percent(10.0).then(http("soak PUT " + size / KIB + " KiB")
-              .put(s -> s3.objectPath("soak-put-" + size + "/object-" + ThreadLocalRandom.current().nextInt(putKeys)))
-              .body(ByteArrayBody(body))
-              .check(status().is(200), header("ETag").exists())
+              s -> GranaryS3.randomKey(keys), size).toChainBuilder()),
+          percent(10.0).then(s3.putObject("soak PUT " + size / KIB + " KiB",
+              s -> "soak-put-" + size + "/object-" + ThreadLocalRandom.current().nextInt(putKeys), body)
               .toChainBuilder()),
           percent(10.0).then(s3.listRandomShard("soak LIST prefix (ListObjectsV2)", set))));
 
   {
-    setUp(scn.injectClosed(constantConcurrentUsers(concurrency).during(duration)))
-        .protocols(s3.protocol())
-        .maxDuration(duration.plusSeconds(120))
-        .assertions(GranaryS3.assertions(2000, 20));
+    closedLoad(scn, concurrency, duration, 120, 2000, 20);
   }
 
   @Override
-  public void before() {
-    GranaryS3.setup("setup", () -> {
-      s3.createBucket();
-      s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 6), 8);
-    });
-  }
-
-  @Override
-  public void after() {
-    s3.close();
+  void prepare() throws Exception {
+    s3.putAndReadOnce(keys, GranaryS3.randomBytes(size, 6), 8);
   }
 }

@@ -1,6 +1,5 @@
 package io.granary.loadtest;
 
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.feed;
 import static io.gatling.javaapi.core.CoreDsl.percent;
@@ -11,7 +10,6 @@ import static io.granary.loadtest.GranaryS3.doubleProp;
 import static io.granary.loadtest.GranaryS3.intProp;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 
 /**
@@ -23,8 +21,7 @@ import java.time.Duration;
  * with ListObjectsV2 ({@code train.listPercent}, 10%). GETs are checked for status and length,
  * LISTs for status, the shard's key count and no truncation.
  */
-public class TrainingMixSimulation extends Simulation {
-  private final GranaryS3 s3 = GranaryS3.fromSystemProperties();
+public class TrainingMixSimulation extends GranaryS3.Sim {
   private final int size = intProp("train.size", 100 * KIB);
   private final GranaryS3.ShardedKeys set = GranaryS3.ShardedKeys.of(
       "train", intProp("train.objects", 2000), size, intProp("train.shards", 20));
@@ -40,22 +37,11 @@ public class TrainingMixSimulation extends Simulation {
           percent(listPercent).then(s3.listRandomShard("LIST shard prefix (ListObjectsV2)", set))));
 
   {
-    setUp(scn.injectClosed(constantConcurrentUsers(concurrency).during(duration)))
-        .protocols(s3.protocol())
-        .maxDuration(duration.plusSeconds(120))
-        .assertions(GranaryS3.assertions(2000, 50));
+    closedLoad(scn, concurrency, duration, 120, 2000, 50);
   }
 
   @Override
-  public void before() {
-    GranaryS3.setup("setup", () -> {
-      s3.createBucket();
-      s3.putAndReadOnce(set.keys(), GranaryS3.randomBytes(size, 4), 8);
-    });
-  }
-
-  @Override
-  public void after() {
-    s3.close();
+  void prepare() throws Exception {
+    s3.putAndReadOnce(set.keys(), GranaryS3.randomBytes(size, 4), 8);
   }
 }
