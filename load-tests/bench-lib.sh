@@ -1,11 +1,11 @@
-# Shared by load-tests/s3-bench.sh and load-tests/sdk-bench.sh; sourced, never run. The sourcing
+# Shared by the load-tests/ scripts (and peers/run.sh); sourced, never run. The sourcing
 # script sets bench_name (e.g. s3-bench) first; this file finds the JDK and defines the parts both
 # benchmarks run the same way: options, the Maven build under the lock, the run directory and its
 # teardown, processes and ports, a gateway started from a YAML config, iperf3, table helpers and --write.
 # shellcheck shell=bash
 
 bench_script="${BASH_SOURCE[1]:-$0}"
-here="$(cd "$(dirname "$bench_script")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)" # load-tests/, wherever the sourcing script sits
 root="$(cd "$here/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"

@@ -59,7 +59,7 @@ bench_need_fuse() {
   local missing=() sudo_=()
   command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
   command -v fusermount >/dev/null 2>&1 || missing+=(fuse)
-  ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2 ' || missing+=(libfuse2)
+  grep -q 'libfuse\.so\.2 ' <<<"$(ldconfig -p 2>/dev/null)" || missing+=(libfuse2) # no pipe: pipefail
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} with apt-get"
     [ "$(id -u)" = 0 ] || sudo_=(sudo -n)

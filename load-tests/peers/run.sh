@@ -29,13 +29,8 @@ set -euo pipefail
 
 bench_name=peers
 peers_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# bench-lib.sh takes the repository to be the parent of the directory of the script that sources
-# it (true for load-tests/*.sh), so its own `source $root/scripts/jdk.sh` fails from one level
-# deeper. Load its functions anyway, then set its paths (and the JDK) right.
 # shellcheck source=../bench-lib.sh
-source "$peers_dir/../bench-lib.sh" 2>/dev/null || true
-declare -F bench_parse_args >/dev/null && declare -F mvn_build >/dev/null ||
-  { echo "peers: could not load $peers_dir/../bench-lib.sh" >&2; exit 1; }
+source "$peers_dir/../bench-lib.sh"
 bench_script="$peers_dir/run.sh"
 here="$(cd "$peers_dir/.." && pwd)" # load-tests
 root="$(cd "$here/.." && pwd)"

@@ -257,8 +257,10 @@ public final class S3Server {
       return;
     }
     renderError(r, code, message, req.resource(), req.requestId());
-    r.handler(ignored -> { }); // drop what is left of the body instead of queueing it
-    r.resume();
+    if (!r.isEnded()) {
+      r.handler(ignored -> { }); // drop what is left of the body instead of queueing it
+      r.resume();
+    }
   }
 
   private static Future<Void> renderError(HttpServerRequest r, S3ErrorCode code, String message, String resource, String id) {
