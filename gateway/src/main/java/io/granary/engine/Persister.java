@@ -185,12 +185,14 @@ final class Persister implements AutoCloseable {
     try (PathLocks.Held held = engine.pathLocks.lock(path)) {
       // under the lock, no write-through, delete or rename of this path runs: check that it still
       // names this unpersisted file, or an older upload could land after a newer change
-      boolean current = path.equals(engine.pathOf(n.id()))
-          && meta.read(v -> v.inode(n.id())).map(cur -> !cur.persisted()).orElse(false);
-      if (!current) {
-        done(job, null);
+      boolean pending = meta.read(v -> v.inode(n.id())).map(cur -> !cur.persisted()).orElse(false);
+      if (!pending) {
+        done(job, null); // deleted or replaced meanwhile, or already there
         length.decrementAndGet();
         return;
+      }
+      if (!path.equals(engine.pathOf(n.id()))) {
+        return; // renamed since the job was read: the loop takes it again under the new name
       }
       try (InputStream data = paced(engine.concat(records))) {
         m.ufs().put(rel, data, n.length());
