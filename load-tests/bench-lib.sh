@@ -106,6 +106,29 @@ newer_than() { # file dirs... : any src/main file or pom.xml of these modules ne
   return 1
 }
 
+# The modules whose sources make up gateway/target/granary.jar.
+gateway_modules=(gateway fuse-bridge sdk metadata storage-tier s3-api)
+
+# bench_gateway_jar MISSING: sets $jar and $gateway_note. The gateway runs from its jar, never
+# through ./granary (whose rebuild takes no lock). A jar older than its sources is rebuilt under the
+# lock with --build-gateway (build_gateway=1) or else measured as built, with a warning; a missing
+# one stops the run (MISSING=die) or is left to the caller (MISSING=skip).
+bench_gateway_jar() {
+  jar="$root/gateway/target/granary.jar"
+  gateway_note=""
+  if [ -f "$jar" ] && ! newer_than "$jar" "${gateway_modules[@]}"; then
+    return 0
+  fi
+  if [ "${build_gateway:-0}" = 1 ]; then
+    mvn_build "the gateway" -pl gateway -am
+  elif [ -f "$jar" ]; then
+    gateway_note="WARNING: gateway/target/granary.jar is older than its sources; this run measured the jar as built."
+    say "$gateway_note (--build-gateway rebuilds it)"
+  elif [ "$1" = die ]; then
+    die "$jar is missing: build it (./mvnw -DskipTests -pl gateway -am package) or pass --build-gateway"
+  fi
+}
+
 # ------------------------------------------------------------------ run state and teardown
 # bench_run_state: the temporary directory $tmp (kept with --keep or on failure), its tmpfs twin
 # $shm, the pids killed on exit, and a fresh access key / secret key pair ($ak, $sk).
@@ -117,6 +140,45 @@ bench_run_state() {
   trap 'exit 130' INT TERM
   ak="bench$(date +%s)"
   sk="$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+}
+
+# bench_run_state_on_disk: the same, with $tmp under load-tests/target (the local disk: /tmp may
+# be a tmpfs) and $shm named after it.
+bench_run_state_on_disk() {
+  bench_run_state
+  rmdir "$tmp"
+  mkdir -p "$here/target"
+  tmp="$(cd "$(mktemp -d "$here/target/$bench_name.XXXXXX")" && pwd -P)"
+  shm="/dev/shm/$(basename "$tmp")"
+}
+
+# ------------------------------------------------------------------ FUSE mounts
+# Scripts that mount keep the mount points in $mounts (add_mount) and unmount them on exit.
+mounts=()
+
+is_mounted() { # dir: listed in /proc/self/mountinfo (unlike stat, works on a dead FUSE mount)
+  awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
+# unmount DIR: fusermount -u, retried for 5 s (a mount stays busy for a moment after its last
+# reader closes); then a lazy unmount (-uz), which detaches it even when busy or dead.
+unmount() {
+  local m=$1
+  for _ in $(seq 1 25); do
+    is_mounted "$m" || return 0
+    timeout 10 fusermount -u "$m" 2>/dev/null || true
+    is_mounted "$m" || return 0
+    sleep 0.2
+  done
+  say "WARNING: $m still mounted after 5 s of fusermount -u: lazy unmount (fusermount -uz)"
+  timeout 10 fusermount -uz "$m" 2>/dev/null || timeout 10 umount -l "$m" 2>/dev/null || true
+  ! is_mounted "$m"
+}
+
+add_mount() { # dir: remembered so the exit trap unmounts it
+  local m
+  for m in "${mounts[@]}"; do [ "$m" = "$1" ] && return 0; done
+  mounts+=("$1")
 }
 
 cleanup() {

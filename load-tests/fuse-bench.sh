@@ -83,28 +83,13 @@ if [ ! -f "$here/target/classes/io/granary/loadtest/FileReadBench.class" ] ||
   touch "$stamp"
 fi
 
-# The gateway is run from its jar, never through ./granary (whose rebuild takes no lock).
-jar="$root/gateway/target/granary.jar"
-gateway_modules=(gateway fuse-bridge sdk metadata storage-tier s3-api)
-gateway_note=""
-if [ ! -f "$jar" ] || newer_than "$jar" "${gateway_modules[@]}"; then
-  if [ "$build_gateway" = 1 ]; then
-    mvn_build "the gateway" -pl gateway -am
-  elif [ -f "$jar" ]; then
-    gateway_note="WARNING: gateway/target/granary.jar is older than its sources; this run measured the jar as built."
-    say "$gateway_note (--build-gateway rebuilds it)"
-  fi
-fi
+bench_gateway_jar skip
 
 # ------------------------------------------------------------------ run state and teardown
 # bench_run_state makes its directory under /tmp; the data set must be on the local disk (and /tmp
 # may be a tmpfs), so the run directory moves under load-tests/target. cleanup (bench-lib.sh)
 # removes whatever $tmp and $shm name when the script exits.
-bench_run_state
-rmdir "$tmp"
-mkdir -p "$here/target"
-tmp="$(cd "$(mktemp -d "$here/target/$bench_name.XXXXXX")" && pwd -P)"
-shm="/dev/shm/$(basename "$tmp")"
+bench_run_state_on_disk
 fstype="$(stat -f -c %T "$tmp")"
 case "$fstype" in
   tmpfs|ramfs) say "WARNING: $tmp is on $fstype, so the 'local disk' column is memory" ;;
@@ -116,30 +101,6 @@ granary_pid=""
 bindfs_pid=""
 notes=()
 
-is_mounted() { # dir: listed in /proc/self/mountinfo (unlike stat, works on a dead FUSE mount)
-  awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-
-# unmount DIR: fusermount -u, retried for 5 s (a mount stays busy for a moment after its last
-# reader closes); then a lazy unmount (-uz), which detaches it even when busy or dead.
-unmount() {
-  local m=$1
-  for _ in $(seq 1 25); do
-    is_mounted "$m" || return 0
-    timeout 10 fusermount -u "$m" 2>/dev/null || true
-    is_mounted "$m" || return 0
-    sleep 0.2
-  done
-  say "WARNING: $m still mounted after 5 s of fusermount -u: lazy unmount (fusermount -uz)"
-  timeout 10 fusermount -uz "$m" 2>/dev/null || timeout 10 umount -l "$m" 2>/dev/null || true
-  ! is_mounted "$m"
-}
-
-add_mount() { # dir: remembered so the exit trap unmounts it
-  local m
-  for m in "${mounts[@]}"; do [ "$m" = "$1" ] && return 0; done
-  mounts+=("$1")
-}
 
 # Exit trap: stop the gateway (which unmounts its mount) and bindfs, unmount whatever is left,
 # then bench-lib's cleanup with the script's exit status. If a mount survives even a lazy

@@ -85,7 +85,7 @@ fi
 # rebuild takes no lock): rebuilt here, under the lock, when missing or older than its sources.
 jar="$root/gateway/target/granary.jar"
 gateway_note=""
-if [ ! -f "$jar" ] || newer_than "$jar" gateway sdk metadata storage-tier s3-api; then
+if [ ! -f "$jar" ] || newer_than "$jar" "${gateway_modules[@]}"; then
   say "building the gateway with $JAVA_HOME"
   if mvnw -q -DskipTests -pl gateway -am package >&2; then
     touch "$jar" # Maven leaves an unchanged jar's time alone

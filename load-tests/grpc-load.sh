@@ -63,30 +63,12 @@ if [ ! -f "$here/target/classes/io/granary/loadtest/GrpcLoad.class" ] || [ ! -d 
   touch "$stamp"
 fi
 
-# The gateway is run from its jar (what ./granary serve runs), never through ./granary, whose
-# rebuild would not take the lock.
-jar="$root/gateway/target/granary.jar"
-gateway_modules=(gateway fuse-bridge sdk metadata storage-tier s3-api)
-gateway_note=""
-if [ ! -f "$jar" ] || newer_than "$jar" "${gateway_modules[@]}"; then
-  if [ "$build_gateway" = 1 ]; then
-    mvn_build "the gateway" -pl gateway -am
-  elif [ ! -f "$jar" ]; then
-    die "$jar is missing: build it (./mvnw -DskipTests -pl gateway -am package) or pass --build-gateway"
-  else
-    gateway_note="WARNING: gateway/target/granary.jar is older than its sources; this run measured the jar as built."
-    say "$gateway_note (--build-gateway rebuilds it)"
-  fi
-fi
+bench_gateway_jar die
 
 # ------------------------------------------------------------------ run state and teardown
 # bench_run_state makes its directory under /tmp; this run's data dir lives under load-tests/target
 # instead (the local disk). cleanup (bench-lib.sh) stops the gateway and removes $tmp and $shm.
-bench_run_state
-rmdir "$tmp"
-mkdir -p "$here/target"
-tmp="$(cd "$(mktemp -d "$here/target/$bench_name.XXXXXX")" && pwd -P)"
-shm="/dev/shm/$(basename "$tmp")"
+bench_run_state_on_disk
 data="$tmp/data"
 tier_dir="$shm/mem"
 shm_free_mib=$(df -Pm /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')

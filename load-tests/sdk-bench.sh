@@ -54,20 +54,7 @@ if [ ! -f "$here/target/classes/io/granary/loadtest/SdkBench.class" ] || [ ! -d 
   touch "$stamp"
 fi
 
-# The gateway is run from its jar, never through ./granary (whose rebuild would not take the lock).
-jar="$root/gateway/target/granary.jar"
-gateway_modules=(gateway sdk metadata storage-tier s3-api)
-gateway_note=""
-if [ ! -f "$jar" ] || newer_than "$jar" "${gateway_modules[@]}"; then
-  if [ "$build_gateway" = 1 ]; then
-    mvn_build "the gateway" -pl gateway -am
-  elif [ ! -f "$jar" ]; then
-    die "$jar is missing: build it (./mvnw -DskipTests -pl gateway -am package) or pass --build-gateway"
-  else
-    gateway_note="WARNING: gateway/target/granary.jar is older than its sources; this run measured the jar as built."
-    say "$gateway_note (--build-gateway rebuilds it)"
-  fi
-fi
+bench_gateway_jar die
 
 # ------------------------------------------------------------------ run state and teardown
 bench_run_state

@@ -106,30 +106,14 @@ fi
 s3proxy_jar="$here/target/s3proxy/s3proxy.jar"
 [ -f "$s3proxy_jar" ] || die "the build did not produce $s3proxy_jar"
 
-# The gateway is run from its jar, never through ./granary (whose rebuild takes no lock).
-jar="$root/gateway/target/granary.jar"
-gateway_note=""
-if [ ! -f "$jar" ] || newer_than "$jar" gateway fuse-bridge sdk metadata storage-tier s3-api; then
-  if [ "$build_gateway" = 1 ]; then
-    mvn_build "the gateway" -pl gateway -am
-  elif [ -f "$jar" ]; then
-    gateway_note="WARNING: gateway/target/granary.jar is older than its sources; this run measured the jar as built."
-    say "$gateway_note (--build-gateway rebuilds it)"
-  else
-    die "gateway/target/granary.jar is missing: build it, or pass --build-gateway"
-  fi
-fi
+bench_gateway_jar die
 "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -jar "$jar" serve --help 2>&1 | grep -q -- '--fuse-mount' ||
   die "this granary.jar's serve has no --fuse-mount"
 
 # ------------------------------------------------------------------ run state and teardown
 # The run directory is under load-tests/target (the local disk; /tmp may be a tmpfs). Every cache
 # (Granary's MEM tier, rclone's and s3fs's cache directories) is on a tmpfs under /dev/shm.
-bench_run_state
-rmdir "$tmp"
-mkdir -p "$here/target"
-tmp="$(cd "$(mktemp -d "$here/target/peers.XXXXXX")" && pwd -P)"
-shm="/dev/shm/$(basename "$tmp")"
+bench_run_state_on_disk
 mkdir -p "$tmp/res" "$shm"
 fstype="$(stat -f -c %T "$tmp")"
 shm_avail=$(df -B1 --output=avail /dev/shm 2>/dev/null | tail -1 | tr -d ' ' || echo 0)
@@ -142,29 +126,6 @@ s3p_pid=""
 notes=()
 failures=()
 
-is_mounted() { # dir: listed in /proc/self/mountinfo (unlike stat, works on a dead FUSE mount)
-  awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-
-# unmount DIR: fusermount -u, retried for 5 s; then a lazy unmount (-uz) as the last resort.
-unmount() {
-  local m=$1
-  for _ in $(seq 1 25); do
-    is_mounted "$m" || return 0
-    timeout 10 fusermount -u "$m" 2>/dev/null || true
-    is_mounted "$m" || return 0
-    sleep 0.2
-  done
-  say "WARNING: $m still mounted after 5 s of fusermount -u: lazy unmount (fusermount -uz)"
-  timeout 10 fusermount -uz "$m" 2>/dev/null || timeout 10 umount -l "$m" 2>/dev/null || true
-  ! is_mounted "$m"
-}
-
-add_mount() {
-  local m
-  for m in "${mounts[@]}"; do [ "$m" = "$1" ] && return 0; done
-  mounts+=("$1")
-}
 
 # Exit trap: stop the gateway (which unmounts its mount), unmount whatever is left, then
 # bench-lib's cleanup (every process in $pids, /dev/shm, the run directory). A mount that survives
