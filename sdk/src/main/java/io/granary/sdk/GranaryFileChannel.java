@@ -44,17 +44,7 @@ final class GranaryFileChannel implements SeekableByteChannel {
   }
 
   private int blockAt(long pos) {
-    int lo = 0;
-    int hi = blocks.size() - 1;
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (blocks.get(mid).getOffset() <= pos) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
+    return BlockIndex.of(blocks, pos);
   }
 
   @Override
