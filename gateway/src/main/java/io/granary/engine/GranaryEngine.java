@@ -23,6 +23,7 @@ import io.granary.storage.TempBlock;
 import io.granary.storage.ufs.MeteredUnderStorage;
 import io.granary.storage.ufs.UfsListing;
 import io.granary.storage.ufs.UfsStatus;
+import io.granary.storage.ufs.support.PutSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -664,7 +665,7 @@ public final class GranaryEngine implements AutoCloseable {
       } else {
         total = writeBlocks(id, data, length, tierOf(m), m.pin(), wt.cacheFirst(), written);
         if (wt == WriteType.CACHE_THROUGH) {
-          try (InputStream all = concat(written)) {
+          try (PutSource all = blockSource(written, total)) {
             m.ufs().put(rel, all, total);
           }
         }
@@ -778,6 +779,11 @@ public final class GranaryEngine implements AutoCloseable {
     return total;
   }
 
+  /** The blocks' data as a put source that reopens the block files for a retried attempt. */
+  PutSource blockSource(List<BlockRecord> records, long length) {
+    return PutSource.replayable(() -> concat(records), length);
+  }
+
   InputStream concat(List<BlockRecord> records) throws IOException {
     List<InputStream> parts = new ArrayList<>();
     try {
@@ -809,7 +815,7 @@ public final class GranaryEngine implements AutoCloseable {
       try (OutputStream os = Files.newOutputStream(spool)) {
         n = data.transferTo(os);
       }
-      try (InputStream in = Files.newInputStream(spool)) {
+      try (PutSource in = PutSource.replayable(() -> Files.newInputStream(spool), n)) {
         m.ufs().put(rel, in, n);
       }
       return n;

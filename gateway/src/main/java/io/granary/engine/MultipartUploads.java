@@ -210,7 +210,7 @@ public final class MultipartUploads {
       Inode n = Inode.file(fileId, parent.id(), path.name(), total, now, engine.blockSize(), !wt.cacheFirst())
           .withAttributes(attrs);
       if (!wt.cacheFirst()) {
-        try (InputStream all = engine.concat(linked)) {
+        try (InputStream all = engine.blockSource(linked, total)) {
           m.ufs().put(rel, all, total);
         }
         UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new NotFoundException("under-storage lost " + rel));

@@ -7,6 +7,7 @@ import io.granary.metadata.MetadataStore;
 import io.granary.metadata.Table;
 import io.granary.storage.BlockStore;
 import io.granary.storage.ufs.UfsStatus;
+import io.granary.storage.ufs.support.PutSource;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,7 +195,7 @@ final class Persister implements AutoCloseable {
       if (!path.equals(engine.pathOf(n.id()))) {
         return; // renamed since the job was read: the loop takes it again under the new name
       }
-      try (InputStream data = paced(engine.concat(records))) {
+      try (PutSource data = PutSource.replayable(() -> paced(engine.concat(records)), n.length())) {
         m.ufs().put(rel, data, n.length());
       }
       UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new IOException("the under-storage lost " + rel + " right after the put"));

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 /**
  * Retries calls that failed with {@link UnderStorageException.Kind#UNAVAILABLE}, a bounded number
  * of times with exponential backoff and jitter. Misses and refusals are not retried: they will not
- * change. A put is retried only while none of its data has been read, since the caller's stream
- * cannot be rewound; a stream returned by open is not re-opened when it fails mid-way.
+ * change. A put is retried when its data can be sent again ({@link PutSource#restart()}: a
+ * replayable source, or one that none of was read); a stream returned by open is not re-opened when it fails mid-way.
  *
  * <p>Retried calls are not transactions: a delete whose answer was lost may report NOT_FOUND on
  * the retry, and a directory rename resumes with what is left of the source.
@@ -61,9 +61,12 @@ final class RetryingUnderStorage extends ForwardingUnderStorage {
   public void put(String path, InputStream data, long length) {
     PutSource source = PutSource.of(data, length);
     call("put " + path, () -> {
+      if (!source.restart()) {
+        throw new IllegalStateException("put " + path + ": the data cannot be sent again");
+      }
       delegate().put(path, source, length);
       return null;
-    }, () -> source.consumed() == 0);
+    }, source::canRestart);
   }
 
   @Override

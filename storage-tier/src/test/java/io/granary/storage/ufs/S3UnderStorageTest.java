@@ -1,10 +1,18 @@
 package io.granary.storage.ufs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.granary.error.UnderStorageException;
+import io.granary.storage.ufs.support.PutSource;
+import io.granary.storage.ufs.testing.CuttingRelay;
 import io.granary.storage.ufs.testing.S3ProxyServer;
+import java.io.ByteArrayInputStream;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +56,56 @@ class S3UnderStorageTest extends UnderStorageContractTest {
   void theRootOfAMissingBucketDoesNotExist() {
     try (MeteredUnderStorage missing = UnderStorages.create("s3://no-such-bucket-" + UUID.randomUUID(), options(server.endpoint().toString()))) {
       assertEquals(Optional.empty(), missing.stat(""));
+    }
+  }
+
+  @Test
+  void aPutCutOffMidBodyIsSentAgainWhenItsDataCanBeReopened() throws Exception {
+    byte[] data = new byte[256 * 1024];
+    new Random(3).nextBytes(data);
+    try (CuttingRelay relay = new CuttingRelay(server.endpoint(), 64 * 1024);
+        MeteredUnderStorage s = UnderStorages.create("s3://" + bucket + "/" + prefix, options(relay.endpoint().toString()))) {
+      try (PutSource source = PutSource.replayable(() -> new ByteArrayInputStream(data), data.length)) {
+        s.put("replayed", source, data.length);
+      }
+      assertEquals(2, relay.connections(), "the cut attempt and the one that succeeded");
+      try (var in = ufs.open("replayed", 0, -1)) {
+        assertArrayEquals(data, in.readAllBytes());
+      }
+    }
+  }
+
+  @Test
+  void aPutCutOffMidBodyFromAOneTimeStreamFailsAndLeavesNothing() throws Exception {
+    byte[] data = new byte[256 * 1024];
+    try (CuttingRelay relay = new CuttingRelay(server.endpoint(), 64 * 1024);
+        MeteredUnderStorage s = UnderStorages.create("s3://" + bucket + "/" + prefix, options(relay.endpoint().toString()))) {
+      UnderStorageException e = assertThrows(UnderStorageException.class,
+          () -> s.put("once", new ByteArrayInputStream(data), data.length));
+      assertEquals(UnderStorageException.Kind.UNAVAILABLE, e.kind(), e.getMessage());
+      assertEquals(1, relay.connections(), "a stream already read from is not sent again");
+    }
+    assertEquals(Optional.empty(), ufs.stat("once"));
+  }
+
+  /** s3proxy checking signatures drops some chunk-signed uploads mid-body; replayed puts survive that. */
+  @Test
+  void manySignedPutsOfBlockDataAllLand() throws Exception {
+    S3ProxyServer signed = S3ProxyServer.sharedWithCredentials();
+    Map<String, String> o = new HashMap<>(options(signed.endpoint().toString()));
+    o.put("access-key", S3ProxyServer.ACCESS_KEY);
+    o.put("secret-key", S3ProxyServer.SECRET_KEY);
+    byte[] data = new byte[100 * 1024];
+    new Random(7).nextBytes(data);
+    try (MeteredUnderStorage s = UnderStorages.create("s3://" + signed.createBucket("signed-puts"), o)) {
+      for (int i = 0; i < 1000; i++) {
+        try (PutSource source = PutSource.replayable(() -> new ByteArrayInputStream(data), data.length)) {
+          s.put("many/" + (i % 50), source, data.length);
+        }
+      }
+      try (var in = s.open("many/7", 0, -1)) {
+        assertArrayEquals(data, in.readAllBytes());
+      }
     }
   }
 

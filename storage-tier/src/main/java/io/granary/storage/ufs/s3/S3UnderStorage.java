@@ -55,7 +55,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>The SDK's default request checksums and response validation are limited to operations that
  * require them: S3-compatible servers such as s3proxy reject or mis-handle the trailing checksums
- * the SDK otherwise sends with every PUT. Puts stream the caller's data once: with credentials
+ * the SDK otherwise sends with every PUT. Puts stream the caller's data (again on a retry only if
+ * it is a replayable {@link PutSource}): with credentials
  * over plain HTTP the SDK signs it chunk by chunk (aws-chunked), and anonymous clients skip the
  * signer altogether. Batch deletes carry Content-MD5 (the SDK's legacy MD5 plugin), which
  * S3-compatible servers still demand where newer SDKs send a CRC32 instead.
@@ -169,9 +170,9 @@ public final class S3UnderStorage extends ObjectStoreUnderStorage {
   protected void putObject(String key, PutSource data) {
     long length = data.length();
     Duration deadline = baseAttemptTimeout.plusSeconds(length / MIN_PUT_BYTES_PER_SECOND);
-    // The caller's stream can be sent once: a retry is possible only before it was touched.
+    // A one-time stream can be sent only before it was touched; a replayable one opens again.
     ContentStreamProvider once = () -> {
-      if (data.consumed() > 0) {
+      if (!data.restart()) {
         throw new IllegalStateException("the data of a put cannot be sent twice");
       }
       return data;

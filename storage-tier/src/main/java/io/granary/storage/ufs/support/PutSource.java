@@ -15,20 +15,45 @@ import java.util.Objects;
  * <p>When the caller's stream fails or ends early, an SDK only sees an aborted request and reports
  * a network error. This class remembers what really happened so the connector can report the
  * caller's failure ({@link #failure()}) instead of blaming the store, and so a retry layer can tell
- * whether the data was touched ({@link #consumed()}) and can still be sent again.
+ * whether the data can still be sent again ({@link #restart()}).
+ *
+ * <p>A source made by {@link #replayable} opens its data afresh for every attempt (block files, a
+ * spool file), so a put can be retried after a connection broke half-way through its body: a
+ * pooled keep-alive connection that the store closed, or a store that drops a signed chunked
+ * upload. Any other source can be sent only while none of it was read.
  */
 public final class PutSource extends BulkInputStream {
-  private final InputStream in;
+  /** Opens the data of a replayable put from its start. */
+  @FunctionalInterface
+  public interface Opener {
+    InputStream open() throws IOException;
+  }
+
+  private final Opener opener;
   private final long length;
+  private InputStream in;
   private long consumed;
   private volatile GranaryException failure;
 
   public PutSource(InputStream in, long length) {
+    this(Objects.requireNonNull(in, "data"), null, length);
+  }
+
+  private PutSource(InputStream in, Opener opener, long length) {
     if (length < 0) {
       throw new InvalidArgumentException("negative put length: " + length);
     }
-    this.in = Objects.requireNonNull(in, "data");
+    this.in = in;
+    this.opener = opener;
     this.length = length;
+  }
+
+  /**
+   * A source that opens its data with {@code opener} on first read and again on every
+   * {@link #restart()}; it closes what it opened.
+   */
+  public static PutSource replayable(Opener opener, long length) {
+    return new PutSource(null, Objects.requireNonNull(opener, "opener"), length);
   }
 
   /** Wraps {@code data} unless it already is a PutSource of that length. */
@@ -46,6 +71,28 @@ public final class PutSource extends BulkInputStream {
   /** Bytes handed out so far. */
   public long consumed() {
     return consumed;
+  }
+
+  /** Whether {@link #restart()} can succeed: nothing was read yet, or the data can be opened again. */
+  public boolean canRestart() {
+    return consumed == 0 || opener != null;
+  }
+
+  /**
+   * Makes the next read start at the first byte again, for another attempt of the put: false if
+   * that is impossible (a one-time stream that was already read from).
+   */
+  public boolean restart() {
+    if (consumed == 0) {
+      return true;
+    }
+    if (opener == null) {
+      return false;
+    }
+    closeOpened();
+    consumed = 0;
+    failure = null;
+    return true;
   }
 
   /** Why the caller's data could not be read, or null if it could. */
@@ -71,6 +118,9 @@ public final class PutSource extends BulkInputStream {
     }
     int n;
     try {
+      if (in == null) {
+        in = opener.open();
+      }
       n = in.read(b, off, (int) Math.min(len, left));
     } catch (IOException e) {
       failure = new UnderStorageException(
@@ -94,10 +144,23 @@ public final class PutSource extends BulkInputStream {
 
   @Override
   public int available() throws IOException {
-    return (int) Math.min(in.available(), length - consumed);
+    return in == null ? 0 : (int) Math.min(in.available(), length - consumed);
   }
 
-  /** Does not close the caller's stream: the caller opened it and closes it. */
+  /** Closes what a replayable source opened; a caller's stream is left to the caller, who opened it. */
   @Override
-  public void close() {}
+  public void close() {
+    closeOpened();
+  }
+
+  private void closeOpened() {
+    if (opener != null && in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // the data was read (or abandoned) already; nothing to keep from a failed close of a read stream
+      }
+      in = null;
+    }
+  }
 }

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -29,7 +31,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3 server for tests: s3proxy with its file-system backend, run as a child JVM on a free
- * loopback port with authentication off. One instance serves the whole test JVM; it starts on
+ * loopback port with authentication off (or, from {@link #sharedWithCredentials()}, on). One instance serves the whole test JVM; it starts on
  * first use and stops when the JVM exits. Tests isolate themselves by bucket
  * ({@link #createBucket}) or by key prefix.
  *
@@ -41,7 +43,11 @@ public final class S3ProxyServer {
 
   private static final long START_TIMEOUT_SECONDS = 60;
   private static final AtomicInteger BUCKETS = new AtomicInteger();
+  /** The access key and secret of {@link #sharedWithCredentials()}. */
+  public static final String ACCESS_KEY = "granary-test";
+  public static final String SECRET_KEY = "granary-test-secret";
   private static S3ProxyServer shared;
+  private static S3ProxyServer sharedWithCredentials;
 
   private final Process process;
   private final URI endpoint;
@@ -52,11 +58,26 @@ public final class S3ProxyServer {
   /** The instance of this JVM, started on first call. */
   public static synchronized S3ProxyServer shared() {
     if (shared == null) {
-      shared = start();
-      S3ProxyServer server = shared;
-      Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "s3proxy-stop"));
+      shared = startStopped(false);
     }
     return shared;
+  }
+
+  /**
+   * An instance that checks signatures ({@code aws-v2-or-v4} with {@link #ACCESS_KEY} and
+   * {@link #SECRET_KEY}), so clients sign their bodies, chunk by chunk over plain HTTP.
+   */
+  public static synchronized S3ProxyServer sharedWithCredentials() {
+    if (sharedWithCredentials == null) {
+      sharedWithCredentials = startStopped(true);
+    }
+    return sharedWithCredentials;
+  }
+
+  private static S3ProxyServer startStopped(boolean credentials) {
+    S3ProxyServer server = start(credentials);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "s3proxy-stop"));
+    return server;
   }
 
   /** {@code http://127.0.0.1:<port>}. */
@@ -83,14 +104,16 @@ public final class S3ProxyServer {
     return output.toString();
   }
 
-  private S3ProxyServer(Process process, URI endpoint, Path baseDir) {
+  private S3ProxyServer(Process process, URI endpoint, Path baseDir, boolean credentials) {
     this.process = process;
     this.endpoint = endpoint;
     this.baseDir = baseDir;
     this.client = S3Client.builder()
         .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
-        .credentialsProvider(AnonymousCredentialsProvider.create())
+        .credentialsProvider(credentials
+            ? StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY))
+            : AnonymousCredentialsProvider.create())
         .forcePathStyle(true)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
@@ -98,7 +121,7 @@ public final class S3ProxyServer {
         .build();
   }
 
-  private static S3ProxyServer start() {
+  private static S3ProxyServer start(boolean credentials) {
     String jar = System.getProperty(JAR_PROPERTY);
     if (jar == null || !Files.isRegularFile(Path.of(jar))) {
       throw new IllegalStateException("system property " + JAR_PROPERTY + " must name the s3proxy jar, is: " + jar);
@@ -111,7 +134,9 @@ public final class S3ProxyServer {
       Path properties = baseDir.resolve("s3proxy.properties");
       Files.writeString(properties, String.join("\n",
           "s3proxy.endpoint=" + endpoint,
-          "s3proxy.authorization=none",
+          credentials ? "s3proxy.authorization=aws-v2-or-v4" : "s3proxy.authorization=none",
+          "s3proxy.identity=" + ACCESS_KEY,
+          "s3proxy.credential=" + SECRET_KEY,
           "jclouds.provider=filesystem",
           "jclouds.filesystem.basedir=" + data,
           "jclouds.identity=granary",
@@ -121,7 +146,7 @@ public final class S3ProxyServer {
       Process process = new ProcessBuilder(java, "-Xmx256m", "-jar", jar, "--properties", properties.toString())
           .redirectErrorStream(true)
           .start();
-      S3ProxyServer server = new S3ProxyServer(process, endpoint, baseDir);
+      S3ProxyServer server = new S3ProxyServer(process, endpoint, baseDir, credentials);
       server.awaitReady(port);
       return server;
     } catch (IOException e) {
