@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.lmdbjava.Dbi;
@@ -66,6 +67,14 @@ public final class LmdbMetadataStore implements MetadataStore {
   private final Options options;
   private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
   private final ConcurrentLinkedQueue<LmdbTxnView.Scratch> scratchPool = new ConcurrentLinkedQueue<>();
+  /**
+   * Read transactions kept reset between reads and renewed for the next one: lmdbjava allocates
+   * native memory for every new transaction, which cost more than the lookups of a path. MDB_NOTLS
+   * lets any thread renew any of them; each holds a reader slot while idle, so their number is capped.
+   */
+  private final ConcurrentLinkedQueue<Txn<ByteBuffer>> idleReadTxns = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger idleReadTxnCount = new AtomicInteger();
+  private static final int MAX_IDLE_READ_TXNS = 64;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private final ScheduledExecutorService syncer;
@@ -141,11 +150,49 @@ public final class LmdbMetadataStore implements MetadataStore {
     checkOpen();
     LmdbTxnView.Scratch scratch = takeScratch();
     resizeLock.readLock().lock();
-    try (Txn<ByteBuffer> txn = env.txnRead()) {
+    Txn<ByteBuffer> txn = null;
+    try {
+      txn = takeReadTxn();
       return op.apply(new LmdbTxnView(this, txn, scratch));
     } finally {
+      if (txn != null) {
+        giveBackReadTxn(txn); // under the resize lock: a map resize needs every transaction ended
+      }
       resizeLock.readLock().unlock();
       scratchPool.offer(scratch);
+    }
+  }
+
+  private Txn<ByteBuffer> takeReadTxn() {
+    Txn<ByteBuffer> idle = idleReadTxns.poll();
+    if (idle != null) {
+      idleReadTxnCount.decrementAndGet();
+      try {
+        idle.renew();
+        return idle;
+      } catch (RuntimeException e) {
+        LOG.debug("renewing an idle read transaction failed, starting a new one: {}", e.toString());
+      }
+    }
+    return env.txnRead();
+  }
+
+  private void giveBackReadTxn(Txn<ByteBuffer> txn) {
+    if (idleReadTxnCount.incrementAndGet() <= MAX_IDLE_READ_TXNS) {
+      txn.reset();
+      idleReadTxns.offer(txn);
+    } else {
+      idleReadTxnCount.decrementAndGet();
+      txn.close();
+    }
+  }
+
+  /** Ends the idle read transactions (with the resize lock held for writing: none is in use). */
+  private void closeIdleReadTxns() {
+    for (Txn<ByteBuffer> t; (t = idleReadTxns.poll()) != null; ) {
+      idleReadTxnCount.decrementAndGet();
+      t.renew(); // lmdbjava frees only a ready transaction in LMDB; a reset one would leak its reader slot
+      t.close();
     }
   }
 
@@ -378,6 +425,7 @@ public final class LmdbMetadataStore implements MetadataStore {
     syncer.shutdownNow();
     resizeLock.writeLock().lock();
     try {
+      closeIdleReadTxns();
       env.sync(true);
       env.close();
     } finally {

@@ -1,7 +1,9 @@
 package io.granary.metadata.lmdb;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,9 +136,32 @@ class LmdbMetadataStoreTest {
     LmdbMetadataStore.Options tiny = new LmdbMetadataStore.Options(256 << 10, 1L << 30, 0);
     try (LmdbMetadataStore store = LmdbMetadataStore.open(dir, tiny)) {
       long before = store.mapSize();
-      for (int i = 0; i < 20_000; i++) {
-        mkfile(store, Inode.ROOT_ID, "file-with-a-longish-name-" + i, i);
+      // readers run throughout, so reused (reset and renewed) read transactions live across growths
+      java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicReference<Throwable> readerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+      List<Thread> readers = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        readers.add(Thread.ofPlatform().start(() -> {
+          try {
+            while (writing.get()) {
+              store.read(v -> v.lookup(Inode.ROOT_ID, "file-with-a-longish-name-0"));
+            }
+          } catch (Throwable t) {
+            readerFailure.set(t);
+          }
+        }));
       }
+      for (int i = 0; i < 20_000; i++) {
+        long id = mkfile(store, Inode.ROOT_ID, "file-with-a-longish-name-" + i, i);
+        String name = "file-with-a-longish-name-" + i;
+        // a read after a commit sees it, whichever idle transaction it renews
+        assertEquals(id, store.read(v -> v.lookup(Inode.ROOT_ID, name)).orElseThrow());
+      }
+      writing.set(false);
+      for (Thread t : readers) {
+        assertDoesNotThrow(() -> t.join());
+      }
+      assertNull(readerFailure.get());
       assertTrue(store.mapSize() > before, "map should have grown from " + before);
       assertEquals(20_000, store.read(v -> v.list(Inode.ROOT_ID, "", 100_000)).size());
       assertEquals(20_001, store.stats().inodes());

@@ -91,8 +91,7 @@ public final class TieredBlockStore implements BlockStore {
 
   Path blockPath(int tier, long blockId) {
     long inode = BlockIds.inodeOf(blockId);
-    String fan = String.format("%02x", (inode ^ (inode >>> 8)) & 0xff);
-    return tiers.get(tier).blocksDir.resolve(fan).resolve(Long.toHexString(blockId));
+    return tiers.get(tier).fanDirs[(int) ((inode ^ (inode >>> 8)) & 0xff)].resolve(Long.toHexString(blockId));
   }
 
   private static long parseBlockFile(Path file) {
@@ -484,8 +483,8 @@ public final class TieredBlockStore implements BlockStore {
       Tier t = tiers.get(i);
       int tierIndex = i;
       try {
-        for (int fan = 0; fan < 256; fan++) {
-          Files.createDirectories(t.blocksDir.resolve(String.format("%02x", fan)));
+        for (Path fanDir : t.fanDirs) {
+          Files.createDirectories(fanDir);
         }
         Files.createDirectories(t.tmpDir);
         int temps = deleteAll(t.tmpDir);
@@ -567,6 +566,8 @@ public final class TieredBlockStore implements BlockStore {
   private static final class Tier {
     final TierSpec spec;
     final Path blocksDir;
+    /** blocks/00 to blocks/ff: a block file's directory comes from a hash of its inode id. */
+    final Path[] fanDirs = new Path[256];
     final Path tmpDir;
     final AtomicLong used = new AtomicLong();
     final AtomicLong blocks = new AtomicLong();
@@ -574,6 +575,9 @@ public final class TieredBlockStore implements BlockStore {
     Tier(TierSpec spec) {
       this.spec = spec;
       this.blocksDir = spec.dir().resolve("blocks");
+      for (int fan = 0; fan < fanDirs.length; fan++) {
+        fanDirs[fan] = blocksDir.resolve(String.format("%02x", fan));
+      }
       this.tmpDir = spec.dir().resolve("tmp");
     }
   }
