@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,16 +51,6 @@ class AsyncThroughTest {
     }
   }
 
-  static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.onSpinWait();
-    }
-  }
-
   private static void put(GranaryEngine e, String path, byte[] data) throws Exception {
     e.write(path, new ByteArrayInputStream(data), data.length, WriteOptions.defaults().withWriteType(WriteType.ASYNC_THROUGH));
   }
@@ -85,7 +74,7 @@ class AsyncThroughTest {
       assertFalse(Files.exists(fx.ufsDir.resolve("async/a.bin")));
 
       down.set(false); // the under-storage comes back; the retry with backoff gets through
-      await(() -> e.persistQueueLength() == 0, "the queue to drain");
+      Await.until(() -> e.persistQueueLength() == 0, "the queue to drain");
       assertArrayEquals(data, Files.readAllBytes(fx.ufsDir.resolve("async/a.bin")));
       assertTrue(e.stat("/async/a.bin").persisted());
       assertTrue(fx.meta.read(v -> v.blocksOf(e.stat("/async/a.bin").id())).stream().noneMatch(BlockRecord::unpersisted),
@@ -107,7 +96,7 @@ class AsyncThroughTest {
       put(e, "/o/d.bin", bytes(1000, 4));
       put(e, "/o/d.bin", bytes(2000, 5)); // replaced before it was persisted
       down.set(false);
-      await(() -> e.persistQueueLength() == 0, "the queue to drain");
+      Await.until(() -> e.persistQueueLength() == 0, "the queue to drain");
       assertArrayEquals(bytes(1000, 2), Files.readAllBytes(fx.ufsDir.resolve("o/b.bin")));
       assertFalse(Files.exists(fx.ufsDir.resolve("o/a.bin")), "persisted under its new name only");
       assertFalse(Files.exists(fx.ufsDir.resolve("o/c.bin")), "deleted before persisting: never written");
@@ -156,10 +145,10 @@ class AsyncThroughTest {
         }
       });
       // the write-through either waits for the upload (fixed) or finishes before it lands (the race)
-      await(() -> through.isDone() || waitingOnALock(), "the write-through to finish or wait");
+      Await.until(() -> through.isDone() || waitingOnALock(), "the write-through to finish or wait");
       ufs[0].release.countDown();
       through.get(30, TimeUnit.SECONDS);
-      await(() -> e.persistQueueLength() == 0, "the queue to drain");
+      Await.until(() -> e.persistQueueLength() == 0, "the queue to drain");
       assertArrayEquals(newer, Files.readAllBytes(fx.ufsDir.resolve("race/a.bin")), "the newer version stays");
       assertArrayEquals(newer, readAll(e, "/race/a.bin", null));
     }
@@ -190,7 +179,7 @@ class AsyncThroughTest {
     assertTrue(acknowledged >= 20, "acknowledged " + acknowledged);
     try (EngineFixture fx = new EngineFixture(dir, BLOCK, Map.of(), 64L << 20).open()) {
       GranaryEngine e = fx.engine;
-      await(() -> e.persistQueueLength() == 0, "the resumed queue to drain");
+      Await.until(() -> e.persistQueueLength() == 0, "the resumed queue to drain");
       for (int i = 0; i <= acknowledged; i++) {
         assertArrayEquals(bytes(3000 + i, i), Files.readAllBytes(fx.ufsDir.resolve("k/f" + i)), "file " + i);
       }

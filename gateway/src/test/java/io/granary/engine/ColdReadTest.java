@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,16 +85,6 @@ class ColdReadTest {
     }
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.onSpinWait();
-    }
-  }
-
   private GranaryEngine engine() throws IOException {
     fx = new EngineFixture(dir, 4L << 20, Map.of(), 64L << 20);
     fx.ufsWrapper = GatedUnderStorage::new;
@@ -118,7 +107,7 @@ class ColdReadTest {
       }));
     }
     // every reader is inside the engine, one started the fetch and the others joined it
-    await(() -> e.metrics().coldFetchJoins() == readers - 1, "7 readers to join the one fetch");
+    Await.until(() -> e.metrics().coldFetchJoins() == readers - 1, "7 readers to join the one fetch");
     allow(Long.MAX_VALUE);
     for (Future<byte[]> f : results) {
       assertArrayEquals(data, f.get(30, TimeUnit.SECONDS));

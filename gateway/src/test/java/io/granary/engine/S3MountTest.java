@@ -51,7 +51,7 @@ class S3MountTest {
       byte[] async = bytes(90 * 1024, 4);
       e.write("/s3/train/async.bin", new ByteArrayInputStream(async), async.length,
           WriteOptions.defaults().withWriteType(WriteType.ASYNC_THROUGH));
-      AsyncThroughTest.await(() -> e.persistQueueLength() == 0, "ASYNC_THROUGH to reach the bucket");
+      Await.until(() -> e.persistQueueLength() == 0, "ASYNC_THROUGH to reach the bucket");
       assertArrayEquals(async, s3.client().getObjectAsBytes(b -> b.bucket(bucket).key("ds/train/async.bin")).asByteArray());
 
       e.rename("/s3/train/b.bin", "/s3/train/c.bin");

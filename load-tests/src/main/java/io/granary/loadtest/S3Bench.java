@@ -474,6 +474,9 @@ public final class S3Bench implements AutoCloseable {
     if (body != null) {
       ro.putHeader("Content-Length", Integer.toString(body.length()));
     }
+    if (method == HttpMethod.PUT && o.putWriteType != null) {
+      ro.putHeader("x-granary-write-type", o.putWriteType); // Granary only; other servers ignore it
+    }
     String what = method + " " + path;
     return client.request(ro).compose(req -> (body == null ? req.send() : req.send(body)).compose(resp -> {
       if (resp.statusCode() != 200) {
@@ -619,6 +622,7 @@ public final class S3Bench implements AutoCloseable {
           --small-objects N      get-small objects (default 1000)
           --small-size BYTES     get-small/put-small size (default 102400)
           --put-keys N           put-small key space (default 2000)
+          --put-write-type T     send x-granary-write-type: T with every PUT (Granary's per-request write type)
           --list-keys N          keys for list (default 10000)
           --list-page N          max-keys per ListObjectsV2 page (default 1000)
           --list-object-size B   size of each listed object (default 1)
@@ -643,6 +647,7 @@ public final class S3Bench implements AutoCloseable {
     int smallObjects = 1000;
     int smallSize = 100 * 1024;
     int putKeys = 2000;
+    String putWriteType;
     int listKeys = 10_000;
     int listPage = 1000;
     int listReps = 10;
@@ -670,6 +675,7 @@ public final class S3Bench implements AutoCloseable {
           case "--small-objects" -> o.smallObjects = Integer.parseInt(v);
           case "--small-size" -> o.smallSize = Integer.parseInt(v);
           case "--put-keys" -> o.putKeys = Integer.parseInt(v);
+          case "--put-write-type" -> o.putWriteType = v;
           case "--list-keys" -> o.listKeys = Integer.parseInt(v);
           case "--list-page" -> o.listPage = Integer.parseInt(v);
           case "--list-reps" -> o.listReps = Integer.parseInt(v);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.granary.engine.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -317,8 +318,15 @@ class S3ApiTest {
     s3.createBucket(b -> b.bucket("wtype"));
     s3.putObject(b -> b.bucket("wtype").key("cache-only").overrideConfiguration(o -> o.putHeader("x-granary-write-type", "MUST_CACHE")),
         RequestBody.fromString("only in the cache"));
-    assertFalse(Files.exists(gw.ufs().resolve("wt/cache-only")));
+    assertFalse(Files.exists(gw.ufs().resolve("wtype/cache-only")));
     assertEquals("only in the cache", s3.getObjectAsBytes(b -> b.bucket("wtype").key("cache-only")).asUtf8String());
+    s3.putObject(b -> b.bucket("wtype").key("through").overrideConfiguration(o -> o.putHeader("x-granary-write-type", "CACHE_THROUGH")),
+        RequestBody.fromString("in both"));
+    assertTrue(Files.exists(gw.ufs().resolve("wtype/through")), "written through before the answer");
+    s3.putObject(b -> b.bucket("wtype").key("later").overrideConfiguration(o -> o.putHeader("x-granary-write-type", "ASYNC_THROUGH")),
+        RequestBody.fromString("persisted in the background"));
+    assertEquals("persisted in the background", s3.getObjectAsBytes(b -> b.bucket("wtype").key("later")).asUtf8String());
+    Await.until(() -> Files.exists(gw.ufs().resolve("wtype/later")), "the ASYNC_THROUGH object to reach the under-storage");
     assertEquals("InvalidArgument", s3Error(() -> s3.putObject(b -> b.bucket("wtype").key("bad")
         .overrideConfiguration(o -> o.putHeader("x-granary-write-type", "SOMETIMES")), RequestBody.fromString("x")))
         .awsErrorDetails().errorCode());
