@@ -98,7 +98,7 @@ public final class GranaryServer implements AutoCloseable {
     }
     s3 = new S3Server(new EngineS3Backend(engine), key -> java.util.Optional.ofNullable(secrets.get(key)),
         new S3Server.Options(config.host, config.s3.port, config.s3.region, config.s3.domains,
-            java.util.Set.copyOf(config.s3.publicReadBuckets), config.s3.workerThreads),
+            java.util.Set.copyOf(config.s3.publicReadBuckets), config.s3.workerThreads, config.s3.eventLoops),
         java.time.Clock.systemUTC());
     await(s3.listen(vertx));
     out.println("s3 listening on http://" + config.host + ":" + s3.port());

@@ -75,6 +75,8 @@ public final class GranaryConfig {
     public List<String> publicReadBuckets = new ArrayList<>();
     /** Worker threads that run S3 requests (each blocks on storage). */
     public int workerThreads = 64;
+    /** Event loops serving S3 connections (server instances sharing the port); default: one per core. */
+    public int eventLoops = Runtime.getRuntime().availableProcessors();
   }
 
   /** A listener port; 0 picks a free one. */

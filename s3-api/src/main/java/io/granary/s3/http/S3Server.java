@@ -13,6 +13,8 @@ import io.granary.s3.handler.MultipartHandlers;
 import io.granary.s3.handler.ObjectHandlers;
 import io.granary.s3.xml.XmlWriter;
 import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -38,8 +40,13 @@ public final class S3Server {
   private static final Logger LOG = LoggerFactory.getLogger(S3Server.class);
 
   /** Settings of the S3 listener. */
+  /**
+   * Settings of the S3 listener. {@code eventLoops}: how many server instances share the port, each
+   * on its own event loop (Vert.x hands every connection to one of them, round robin); one
+   * instance would serve every connection from a single thread.
+   */
   public record Options(String host, int port, String region, List<String> domains, Set<String> publicReadBuckets,
-      int workerThreads) {}
+      int workerThreads, int eventLoops) {}
 
   private final S3Backend backend;
   private final SigV4Verifier verifier;
@@ -49,7 +56,7 @@ public final class S3Server {
   private final MultipartHandlers multipart;
   private final AtomicLong requestCounter = new AtomicLong();
   private final String idPrefix = Long.toHexString(System.nanoTime() & 0xffffff).toUpperCase(java.util.Locale.ROOT);
-  private HttpServer server;
+  private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private WorkerExecutor workers;
 
   public S3Server(S3Backend backend, CredentialsProvider credentials, Options options, Clock clock) {
@@ -71,12 +78,20 @@ public final class S3Server {
         .setIdleTimeout(120)
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    server = vertx.createHttpServer(http);
-    return server.requestHandler(this::handle).invalidRequestHandler(this::invalid).listen();
+    // one deployment of N instances, each on its own event loop, sharing one port (also when 0)
+    return listenOn(vertx, http, Math.max(1, options.eventLoops())).map(ignored -> servers.get(0));
+  }
+
+  private Future<String> listenOn(Vertx vertx, HttpServerOptions http, int instances) {
+    return vertx.deployVerticle(() -> (Deployable) context -> context.owner().createHttpServer(http)
+        .requestHandler(this::handle)
+        .invalidRequestHandler(this::invalid)
+        .listen()
+        .onSuccess(servers::add), new DeploymentOptions().setInstances(instances));
   }
 
   public int port() {
-    return server.actualPort();
+    return servers.get(0).actualPort();
   }
 
   private String nextRequestId() {
