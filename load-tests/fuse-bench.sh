@@ -45,7 +45,7 @@ if [ "$quick" = 1 ]; then
   jit_files=2000; jit_large=$((256 << 20))
 else
   small_files=10000; large_size=$((1 << 30)); large_label="1 GiB"; reps=${FUSE_BENCH_REPS:-3}
-  jit_files=4000; jit_large=$((512 << 20))
+  jit_files=8000; jit_large=$((512 << 20))
 fi
 small_size=102400
 seq_block=1MiB

@@ -33,6 +33,15 @@ import ru.serce.jnrfuse.struct.Timespec;
  * runs through {@link #call}, which bounds concurrency, maps any failure to an errno, counts it and
  * logs slow calls. Writes are staged per open file and committed whole on flush (close),
  * fsync or release; until then other opens see the previous content.
+ *
+ * <p>With zero-message opens ({@link MountOptions#zeroOpen()}) the kernel opens and closes files
+ * without asking (after the first open answered ENOSYS); such files arrive with file handle 0 and
+ * are tracked by path instead: a reader per path made on the first read, a writer per path made on
+ * the first change (write or ftruncate), both ended by the file's flush (its close). The kernel
+ * then sends no release either, also not for files made by create, so their writers end at their
+ * flush too (a later write through another descriptor makes a new path writer), and libfuse is told
+ * {@code hard_remove} (it would otherwise think such files stay open and hide them on unlink). A
+ * second epoch over cached files costs one round trip per file (the flush) instead of three.
  */
 public final class GranaryFuse extends FuseStubFS {
   private static final Logger LOG = LoggerFactory.getLogger(GranaryFuse.class);
@@ -42,6 +51,8 @@ public final class GranaryFuse extends FuseStubFS {
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
   private static final int LIST_PAGE = 1024;
+  /** Path readers kept at most (a file read through mmap after its close is never flushed again). */
+  private static final int MAX_PATH_READERS = 4096;
 
   private final FuseBackend fs;
   private final MountOptions options;
@@ -53,6 +64,10 @@ public final class GranaryFuse extends FuseStubFS {
   private final Map<Long, Object> handles = new ConcurrentHashMap<>();
   /** The newest open writer of each path, so stat sees sizes that are not committed yet. */
   private final Map<String, WriteHandle> writers = new ConcurrentHashMap<>();
+  /** Readers of files opened without an open call, by path; retired when such a file is closed. */
+  private final Map<String, ReadHandle> pathReaders = new ConcurrentHashMap<>();
+  /** The writers in {@link #writers} that were made for files opened without an open call. */
+  private final java.util.Set<WriteHandle> pathWriters = ConcurrentHashMap.newKeySet();
   private final AtomicLong syntheticIno = new AtomicLong(1L << 62);
   private final boolean nativeBuffers = NativeBuffers.available();
 
@@ -81,6 +96,8 @@ public final class GranaryFuse extends FuseStubFS {
     private final String path;
     private FuseBackend.Reader reader;
     private boolean closed;
+    private int users; // reads in progress on a shared path reader
+    private boolean retired;
 
     ReadHandle(String path) {
       this.path = path;
@@ -100,6 +117,29 @@ public final class GranaryFuse extends FuseStubFS {
       closed = true;
       if (reader != null) {
         reader.close();
+      }
+    }
+
+    /** A path reader: false once it was retired (the caller then makes a new one). */
+    synchronized boolean acquire() {
+      if (retired) {
+        return false;
+      }
+      users++;
+      return true;
+    }
+
+    synchronized void release() {
+      if (--users == 0 && retired) {
+        close();
+      }
+    }
+
+    /** Closes it once the reads in progress are done; later reads make a new reader. */
+    synchronized void retire() {
+      retired = true;
+      if (users == 0) {
+        close();
       }
     }
   }
@@ -404,9 +444,14 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int unlink(String path) {
     return call(Op.UNLINK, path, () -> {
+      retirePathReader(path);
       WriteHandle w = writers.remove(path);
       if (w != null) {
         w.moveTo(null); // its later flushes must not bring the name back
+        if (pathWriters.remove(w)) {
+          handles.values().remove(w);
+          w.close();
+        }
       }
       try {
         if (fs.stat(path).isDirectory()) {
@@ -426,6 +471,8 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int rename(String src, String dst) {
     return call(Op.RENAME, src, () -> {
+      retirePathReader(src);
+      retirePathReader(dst);
       WriteHandle w = writers.get(src);
       if (w != null) {
         w.commit(); // a file still open for writing moves with what was written so far
@@ -434,6 +481,10 @@ public final class GranaryFuse extends FuseStubFS {
       WriteHandle replaced = writers.remove(dst);
       if (replaced != null && replaced != w) {
         replaced.moveTo(null);
+        if (pathWriters.remove(replaced)) {
+          handles.values().remove(replaced);
+          replaced.close();
+        }
       }
       if (w != null) {
         writers.remove(src, w);
@@ -483,6 +534,9 @@ public final class GranaryFuse extends FuseStubFS {
     return call(Op.CREATE, path, () -> {
       WriteHandle w = WriteHandle.empty(fs, stagingDir, path, syntheticIno.incrementAndGet(), caller(mode));
       writers.put(path, w);
+      if (options.zeroOpen()) {
+        pathWriters.add(w); // no release will come: its flush ends it
+      }
       fi.fh.set(register(w));
       return 0;
     });
@@ -490,6 +544,11 @@ public final class GranaryFuse extends FuseStubFS {
 
   @Override
   public int open(String path, FuseFileInfo fi) {
+    if (options.zeroOpen()) {
+      // the kernel takes ENOSYS as "no open needed": it stops sending opens and releases of files
+      // and opens this one (and every later one) with handle 0 and its pages kept
+      return call(Op.OPEN, path, () -> -Errno.ENOSYS);
+    }
     return call(Op.OPEN, path, () -> {
       int flags = fi.flags.get();
       if ((flags & O_ACCMODE) == O_RDONLY) {
@@ -516,20 +575,19 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return call(Op.READ, path, () -> {
-      Object h = handle(fi);
+      Object h = byPath(fi) ? writers.get(path) : handle(fi);
       ByteBuffer dst = nativeBuffers ? NativeBuffers.wrap(buf.address(), (int) size) : ByteBuffer.allocate((int) size);
       int n;
       if (h instanceof WriteHandle w) {
         n = w.read(dst, offset);
+      } else if (h instanceof ReadHandle r) {
+        n = readFully(r.reader(), dst, offset);
       } else {
-        FuseBackend.Reader r = ((ReadHandle) h).reader();
-        n = 0;
-        while (dst.hasRemaining()) {
-          int got = r.read(dst, offset + n);
-          if (got <= 0) {
-            break;
-          }
-          n += got;
+        ReadHandle r = acquirePathReader(path);
+        try {
+          n = readFully(r.reader(), dst, offset);
+        } finally {
+          r.release();
         }
       }
       if (!nativeBuffers) {
@@ -540,12 +598,84 @@ public final class GranaryFuse extends FuseStubFS {
     });
   }
 
+  private static int readFully(FuseBackend.Reader r, ByteBuffer dst, long offset) throws IOException {
+    int n = 0;
+    while (dst.hasRemaining()) {
+      int got = r.read(dst, offset + n);
+      if (got <= 0) {
+        break;
+      }
+      n += got;
+    }
+    return n;
+  }
+
+  private ReadHandle acquirePathReader(String path) {
+    if (pathReaders.size() > MAX_PATH_READERS) {
+      pathReaders.forEach((p, r) -> retirePathReader(p));
+    }
+    while (true) {
+      ReadHandle r = pathReaders.computeIfAbsent(path, ReadHandle::new);
+      if (r.acquire()) {
+        return r;
+      }
+      pathReaders.remove(path, r);
+    }
+  }
+
+  private void retirePathReader(String path) {
+    ReadHandle r = pathReaders.remove(path);
+    if (r != null) {
+      r.retire();
+    }
+  }
+
+  /** The writer of {@code path} for a file opened without an open call, made on its first change. */
+  private WriteHandle pathWriter(String path, boolean empty) throws IOException {
+    WriteHandle w = writers.get(path);
+    if (w != null) {
+      return w;
+    }
+    FuseBackend.Attr a = fs.stat(path);
+    if (a.isDirectory()) {
+      throw new Errno.FsException(Errno.EISDIR, path + " is a directory");
+    }
+    WriteHandle made = empty
+        ? WriteHandle.empty(fs, stagingDir, path, a.ino(), new FuseBackend.Change(a.mode(), a.uid(), a.gid(), null))
+        : WriteHandle.existing(fs, stagingDir, path, a);
+    WriteHandle raced = writers.putIfAbsent(path, made);
+    if (raced != null) {
+      made.close();
+      return raced;
+    }
+    pathWriters.add(made);
+    retirePathReader(path);
+    return made;
+  }
+
+  /**
+   * Whether a call on {@code fi} goes by path: a file opened without an open call (handle 0), or,
+   * with zero-message opens, one whose handle was already ended by a flush of another descriptor.
+   */
+  private boolean byPath(FuseFileInfo fi) {
+    long fh = fi.fh.get();
+    return fh == 0 || (options.zeroOpen() && !handles.containsKey(fh));
+  }
+
+  private WriteHandle writerOf(String path, FuseFileInfo fi, boolean empty) throws IOException {
+    if (byPath(fi)) {
+      return pathWriter(path, empty);
+    }
+    if (!(handle(fi) instanceof WriteHandle w)) {
+      throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
+    }
+    return w;
+  }
+
   @Override
   public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return call(Op.WRITE, path, () -> {
-      if (!(handle(fi) instanceof WriteHandle w)) {
-        throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
-      }
+      WriteHandle w = writerOf(path, fi, false);
       ByteBuffer src;
       if (nativeBuffers) {
         src = NativeBuffers.wrap(buf.address(), (int) size);
@@ -563,6 +693,7 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int truncate(String path, @off_t long size) {
     return call(Op.TRUNCATE, path, () -> {
+      retirePathReader(path);
       WriteHandle open = writers.get(path);
       if (open != null) {
         open.truncate(size);
@@ -588,40 +719,53 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
     return call(Op.TRUNCATE, path, () -> {
-      if (!(handle(fi) instanceof WriteHandle w)) {
-        throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
-      }
-      w.truncate(size);
+      writerOf(path, fi, size == 0).truncate(size); // open(O_TRUNC) arrives here with size 0
       return 0;
     });
   }
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    return call(Op.FLUSH, path, () -> commit(fi));
+    return call(Op.FLUSH, path, () -> commit(path, fi, true));
   }
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-    return call(Op.FSYNC, path, () -> commit(fi));
+    return call(Op.FSYNC, path, () -> commit(path, fi, false));
   }
 
   /**
    * Commits an open writer. A failed commit (a full cache, an under-storage error) abandons it: the
    * error reaches the caller's close() or fsync(), and the namespace keeps what it had before.
    */
-  private int commit(FuseFileInfo fi) throws IOException {
-    if (handles.get(fi.fh.get()) instanceof WriteHandle w) {
-      String p = w.path();
-      try {
-        w.commit();
-      } catch (IOException | RuntimeException e) {
-        w.moveTo(null);
-        if (p != null) {
-          writers.remove(p, w);
-        }
-        throw e;
+  private int commit(String path, FuseFileInfo fi, boolean closing) throws IOException {
+    boolean zero = options.zeroOpen();
+    if (zero && closing) {
+      retirePathReader(path); // a file opened without an open call is being closed
+    }
+    Object h = handles.get(fi.fh.get());
+    WriteHandle w = h instanceof WriteHandle x ? x : zero ? writers.get(path) : null;
+    if (w == null) {
+      return 0;
+    }
+    String p = w.path();
+    try {
+      w.commit();
+    } catch (IOException | RuntimeException e) {
+      w.moveTo(null);
+      if (p != null) {
+        writers.remove(p, w);
       }
+      if (pathWriters.remove(w)) {
+        handles.values().remove(w);
+        w.close();
+      }
+      throw e;
+    }
+    if (closing && pathWriters.remove(w)) {
+      writers.remove(p, w);
+      handles.values().remove(w); // a created file's handle: no release will end it
+      w.close();
     }
     return 0;
   }

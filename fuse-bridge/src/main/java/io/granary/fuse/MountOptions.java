@@ -14,7 +14,9 @@ import java.util.Map;
  * <p>Defaults are for read-mostly training data: the kernel page cache kept across opens
  * ({@code kernel_cache}), lookups and attributes cached for {@code entry_timeout}/{@code attr_timeout}
  * seconds, whole-file prefetch of files up to {@code prefetch_small} bytes, read-ahead of
- * {@code readahead_blocks} blocks for sequential readers.
+ * {@code readahead_blocks} blocks for sequential readers, and zero-message opens ({@code zero_open}:
+ * the first open answers ENOSYS, after which the kernel opens and closes files without asking the
+ * mount, keeping their pages as {@code kernel_cache} does; only with {@code kernel_cache}).
  */
 public record MountOptions(
     String cacheMode,
@@ -29,6 +31,7 @@ public record MountOptions(
     boolean allowOther,
     boolean defaultPermissions,
     boolean debug,
+    boolean zeroOpen,
     Map<String, String> backendOptions,
     List<String> passThrough) {
 
@@ -42,7 +45,7 @@ public record MountOptions(
 
   public static MountOptions defaults() {
     return new MountOptions("kernel_cache", 300, 300, 1, 131072, 10, 4L << 20, 2, 1000,
-        true, true, false, Map.of(), List.of());
+        true, true, false, true, Map.of(), List.of());
   }
 
   /** Parses comma-separated options (several strings may be given, as several {@code -o}). */
@@ -60,6 +63,7 @@ public record MountOptions(
     boolean allowOther = o.allowOther;
     boolean perms = o.defaultPermissions;
     boolean debug = false;
+    boolean zeroOpen = o.zeroOpen;
     Map<String, String> backend = new LinkedHashMap<>();
     List<String> pass = new ArrayList<>();
     for (String spec : specs) {
@@ -87,6 +91,8 @@ public record MountOptions(
           case "default_permissions" -> perms = true;
           case "no_default_permissions" -> perms = false;
           case "debug" -> debug = true;
+          case "zero_open" -> zeroOpen = true;
+          case "no_zero_open" -> zeroOpen = false;
           default -> {
             if (BACKEND_KEYS.contains(key)) {
               backend.put(key, value);
@@ -98,7 +104,7 @@ public record MountOptions(
       }
     }
     return new MountOptions(cache, entry, attr, negative, maxRead, threads, prefetch, readAhead, slow,
-        allowOther, perms, debug, backend, pass);
+        allowOther, perms, debug, zeroOpen && cache.equals("kernel_cache"), backend, pass);
   }
 
   /** The arguments for libfuse after the mount point. */
@@ -108,6 +114,9 @@ public record MountOptions(
     o.add("subtype=granary");
     o.add("use_ino");
     o.add("big_writes");
+    if (zeroOpen) {
+      o.add("hard_remove"); // with no releases, libfuse cannot know which files are still open
+    }
     if (!cacheMode.isEmpty()) {
       o.add(cacheMode);
     }

@@ -235,6 +235,51 @@ class FuseMountTest {
     assertTrue(sh("ls xbucket/in").contains("from-s3.bin"));
   }
 
+  /**
+   * Zero-message opens (the default): after the first open answered ENOSYS the kernel opens and
+   * closes files without asking, so reading costs no open or release call; writers made for such
+   * files (and for created ones) end at their close and leave no staging file behind, and a write
+   * through a descriptor that outlives a closed duplicate still lands.
+   */
+  @Test
+  void filesAreOpenedWithoutOpenCallsAndEndAtTheirClose() throws Exception {
+    sh("mkdir -p zero && for i in $(seq 1 20); do echo \"file $i\" > zero/f$i; done && cat zero/f1 > /dev/null");
+    FuseStats fuseStats = server.fuseMount().orElseThrow().fs().stats();
+    FuseStats.Counts opensBefore = fuseStats.snapshot().get(FuseStats.Op.OPEN);
+    FuseStats.Counts releasesBefore = fuseStats.snapshot().get(FuseStats.Op.RELEASE);
+    String cat = sh("for i in $(seq 1 20); do cat zero/f$i; done | sort | uniq | wc -l; cat zero/f7");
+    assertEquals(List.of("20", "file 7"), cat.lines().toList());
+    assertEquals(opensBefore.calls(), fuseStats.snapshot().get(FuseStats.Op.OPEN).calls(), "no open calls for reads");
+    assertEquals(releasesBefore.calls(), fuseStats.snapshot().get(FuseStats.Op.RELEASE).calls(), "no release calls either");
+    Result py = run(mnt, "/usr/bin/python3", "-c", """
+        import os
+        p = 'zero/dup.bin'
+        with open(p, 'wb') as f:
+            f.write(b'x' * 1000)
+        fd = os.open(p, os.O_WRONLY)
+        d = os.dup(fd)
+        os.write(fd, b'AB')
+        os.close(fd)          # its flush commits and ends the writer of the path
+        os.write(d, b'CD')    # the duplicate shares the offset and writes on
+        os.close(d)
+        with open(p, 'rb') as f:
+            data = f.read()
+        print(data[:6].decode(), len(data))
+        with open(p, 'r+b') as a, open(p, 'rb') as b:
+            a.write(b'Z')
+            a.flush()
+            print(b.read(2).decode())   # an open writer's bytes are visible to a reader of the mount
+        """);
+    assertEquals(0, py.exit, py.err);
+    assertEquals(List.of("ABCDxx 1000", "ZB"), py.out.lines().toList());
+    assertEquals("ZBCDxx", new String(Files.readAllBytes(server.dataDir().resolve("ufs/zero/dup.bin")), StandardCharsets.US_ASCII).substring(0, 6),
+        "committed on close");
+    try (var staged = Files.list(server.dataDir().resolve("fuse-staging"))) {
+      assertEquals(List.of(), staged.toList(), "every writer ended at its close");
+    }
+    sh("rm zero/f3 && test ! -e zero/f3 && ! ls -A zero | grep -q fuse_hidden");
+  }
+
   @Test
   void aDirectoryOf100000EntriesListsInPages() throws Exception {
     Path big = Files.createDirectories(server.dataDir().resolve("ufs/big"));
