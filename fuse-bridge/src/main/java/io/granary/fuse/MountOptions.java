@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>Defaults are for read-mostly training data: the kernel page cache kept across opens
  * ({@code kernel_cache}), lookups and attributes cached for {@code entry_timeout}/{@code attr_timeout}
  * seconds, whole-file prefetch of files up to {@code prefetch_small} bytes, read-ahead of
- * {@code readahead_blocks} blocks for sequential readers, and zero-message opens ({@code zero_open}:
+ * {@code readahead_blocks} blocks for sequential readers, the kernel's own read-ahead for the mount
+ * raised to {@code read_ahead_kb} KiB (1024; 0 keeps the kernel's 128), and zero-message opens ({@code zero_open}:
  * the first open answers ENOSYS, after which the kernel opens and closes files without asking the
  * mount, keeping their pages as {@code kernel_cache} does; only with {@code kernel_cache}).
  */
@@ -27,6 +28,7 @@ public record MountOptions(
     int threads,
     long prefetchSmall,
     int readAheadBlocks,
+    int readAheadKb,
     long slowMs,
     boolean allowOther,
     boolean defaultPermissions,
@@ -44,7 +46,7 @@ public record MountOptions(
   }
 
   public static MountOptions defaults() {
-    return new MountOptions("kernel_cache", 300, 300, 1, 131072, 10, 4L << 20, 2, 1000,
+    return new MountOptions("kernel_cache", 300, 300, 1, 131072, 10, 4L << 20, 2, 1024, 1000,
         true, true, false, true, Map.of(), List.of());
   }
 
@@ -59,6 +61,7 @@ public record MountOptions(
     int threads = o.threads;
     long prefetch = o.prefetchSmall;
     int readAhead = o.readAheadBlocks;
+    int readAheadKb = o.readAheadKb;
     long slow = o.slowMs;
     boolean allowOther = o.allowOther;
     boolean perms = o.defaultPermissions;
@@ -85,6 +88,7 @@ public record MountOptions(
           case "threads" -> threads = (int) bytes(key, value, 1, 1024);
           case "prefetch_small" -> prefetch = bytes(key, value, 0, 1L << 30);
           case "readahead_blocks" -> readAhead = (int) bytes(key, value, 0, 64);
+          case "read_ahead_kb" -> readAheadKb = (int) bytes(key, value, 0, 1 << 20);
           case "slow_ms" -> slow = bytes(key, value, 0, Long.MAX_VALUE);
           case "allow_other" -> allowOther = true;
           case "no_allow_other" -> allowOther = false;
@@ -103,7 +107,7 @@ public record MountOptions(
         }
       }
     }
-    return new MountOptions(cache, entry, attr, negative, maxRead, threads, prefetch, readAhead, slow,
+    return new MountOptions(cache, entry, attr, negative, maxRead, threads, prefetch, readAhead, readAheadKb, slow,
         allowOther, perms, debug, zeroOpen && cache.equals("kernel_cache"), backend, pass);
   }
 

@@ -32,6 +32,14 @@ class MountOptionsTest {
   }
 
   @Test
+  void theKernelReadAheadIsAnOptionInKib() {
+    assertEquals(1024, MountOptions.defaults().readAheadKb());
+    assertEquals(0, MountOptions.parse(List.of("read_ahead_kb=0")).readAheadKb());
+    assertEquals(4096, MountOptions.parse(List.of("read_ahead_kb=4096")).readAheadKb());
+    assertFalse(String.join(" ", MountOptions.defaults().fuseArgs()).contains("read_ahead"), "Granary's own, not libfuse's");
+  }
+
+  @Test
   void granaryOptionsAreConsumedAndTheRestPassedToLibfuse() {
     MountOptions o = MountOptions.parse(List.of("threads=1,attr_timeout=1.5,no_kernel_cache",
         "prefetch_small=256k,readahead_blocks=0,write_type=THROUGH,ro,max_readahead=1048576"));

@@ -281,6 +281,12 @@ class FuseMountTest {
   }
 
   @Test
+  void theMountRaisesTheKernelReadAhead() throws Exception {
+    Path knob = Path.of("/sys/class/bdi", FuseMount.deviceOf(mnt), "read_ahead_kb");
+    assertEquals("1024", Files.readString(knob).trim(), "read_ahead_kb of " + knob);
+  }
+
+  @Test
   void aDirectoryOf100000EntriesListsInPages() throws Exception {
     Path big = Files.createDirectories(server.dataDir().resolve("ufs/big"));
     for (int i = 0; i < 100_000; i++) {
