@@ -51,8 +51,11 @@ public final class GranaryFuse extends FuseStubFS {
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
   private static final int LIST_PAGE = 1024;
-  /** Path readers kept at most (a file read through mmap after its close is never flushed again). */
-  private static final int MAX_PATH_READERS = 4096;
+  /**
+   * Path readers kept at most (a file read through mmap after its close is never flushed again; on
+   * a read-only mount no file is): past it, all are retired and made again on their next read.
+   */
+  private static final int MAX_PATH_READERS = 1024;
 
   private final FuseBackend fs;
   private final MountOptions options;
@@ -726,6 +729,12 @@ public final class GranaryFuse extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
+    if (options.zeroOpen() && options.readOnly()) {
+      // nothing can be written: ENOSYS makes the kernel stop sending flushes, so a close costs no
+      // call; path readers are then ended only by the cap on their number
+      retirePathReader(path);
+      return call(Op.FLUSH, path, () -> -Errno.ENOSYS);
+    }
     return call(Op.FLUSH, path, () -> commit(path, fi, true));
   }
 

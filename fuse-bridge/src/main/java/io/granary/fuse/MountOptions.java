@@ -17,7 +17,9 @@ import java.util.Map;
  * {@code readahead_blocks} blocks for sequential readers, the kernel's own read-ahead for the mount
  * raised to {@code read_ahead_kb} KiB (1024; 0 keeps the kernel's 128), and zero-message opens ({@code zero_open}:
  * the first open answers ENOSYS, after which the kernel opens and closes files without asking the
- * mount, keeping their pages as {@code kernel_cache} does; only with {@code kernel_cache}).
+ * mount, keeping their pages as {@code kernel_cache} does; only with {@code kernel_cache}). A
+ * read-only mount ({@code ro}) with zero-message opens also answers flush with ENOSYS: a close then
+ * costs no call either, and a file read from the page cache none at all.
  */
 public record MountOptions(
     String cacheMode,
@@ -109,6 +111,11 @@ public record MountOptions(
     }
     return new MountOptions(cache, entry, attr, negative, maxRead, threads, prefetch, readAhead, readAheadKb, slow,
         allowOther, perms, debug, zeroOpen && cache.equals("kernel_cache"), backend, pass);
+  }
+
+  /** Whether the mount is read-only ({@code ro}, passed to libfuse). */
+  public boolean readOnly() {
+    return passThrough.contains("ro");
   }
 
   /** The arguments for libfuse after the mount point. */

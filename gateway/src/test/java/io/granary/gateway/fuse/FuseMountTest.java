@@ -280,6 +280,34 @@ class FuseMountTest {
     sh("rm zero/f3 && test ! -e zero/f3 && ! ls -A zero | grep -q fuse_hidden");
   }
 
+  /** A read-only mount: after the first open and flush, reading cached files makes no calls at all. */
+  @Test
+  void aReadOnlyMountReadsCachedFilesWithoutCalls() throws Exception {
+    sh("mkdir -p rodata && for i in $(seq 1 30); do echo \"sample $i\" > rodata/s$i; done");
+    Path ro = Files.createDirectories(dir.resolve("ro-mnt"));
+    EngineFuseBackend backend = new EngineFuseBackend(server.engine(), java.util.Map.of());
+    try (FuseMount m = FuseMount.mount(backend, ro, io.granary.fuse.MountOptions.parse(List.of("ro")), dir.resolve("staging-ro"))) {
+      String script = "for i in $(seq 1 30); do cat rodata/s$i; done | wc -l";
+      assertEquals("30", run(ro, "bash", "-c", script).out.trim(), "first pass");
+      FuseStats.Counts[] before = counts(m.fs().stats());
+      assertEquals("30", run(ro, "bash", "-c", script).out.trim(), "second pass");
+      FuseStats.Counts[] after = counts(m.fs().stats());
+      for (int i = 0; i < before.length; i++) {
+        assertEquals(before[i].calls(), after[i].calls(), "calls of " + List.of("open", "flush", "release", "getattr", "read").get(i));
+      }
+      Result write = run(ro, "bash", "-c", "echo x > rodata/new");
+      assertTrue(write.exit != 0 && write.err.contains("Read-only file system"), write.toString());
+    } finally {
+      backend.close();
+    }
+  }
+
+  private static FuseStats.Counts[] counts(FuseStats stats) {
+    var s = stats.snapshot();
+    return new FuseStats.Counts[] {s.get(FuseStats.Op.OPEN), s.get(FuseStats.Op.FLUSH), s.get(FuseStats.Op.RELEASE),
+        s.get(FuseStats.Op.GETATTR), s.get(FuseStats.Op.READ)};
+  }
+
   @Test
   void theMountRaisesTheKernelReadAhead() throws Exception {
     Path knob = Path.of("/sys/class/bdi", FuseMount.deviceOf(mnt), "read_ahead_kb");
