@@ -346,7 +346,7 @@ loader local "$data/bench/small" || true
 
 # ------------------------------------------------------------------ bindfs (the FUSE limit)
 bmnt="$tmp/mnt-bindfs"
-bindfs_cmd=(bindfs -f --no-allow-other "$data" "$bmnt")
+bindfs_cmd=(bindfs -f --no-allow-other -r "$data" "$bmnt")
 mount_bindfs() {
   mkdir -p "$bmnt"
   add_mount "$bmnt"
@@ -398,7 +398,7 @@ EOF
   add_mount "$gmnt"
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$jar" serve \
-    --config "$gdir/granary.yaml" --fuse-mount "$gmnt" >"$log" 2>&1 &
+    --config "$gdir/granary.yaml" --fuse-mount "$gmnt" -o ro >"$log" 2>&1 &
   granary_pid=$!
   pids+=("$granary_pid")
   for _ in $(seq 1 300); do
@@ -454,7 +454,7 @@ column granary "$gmnt" start_granary stop_granary 1 || true
 # ------------------------------------------------------------------ rclone mount
 rmnt="$tmp/mnt-rclone"
 rclone_runs=0
-rclone_opts=(--vfs-cache-mode full --vfs-cache-max-size "${cache_mib}M" --vfs-cache-max-age 1h
+rclone_opts=(--read-only --vfs-cache-mode full --vfs-cache-max-size "${cache_mib}M" --vfs-cache-max-age 1h
   --dir-cache-time 1h --use-server-modtime)
 mount_rclone() {
   rclone_runs=$((rclone_runs + 1))
@@ -483,7 +483,7 @@ mount_s3fs() {
   s3fs_runs=$((s3fs_runs + 1))
   mkdir -p "$smnt" "$shm/s3fs-$s3fs_runs"
   add_mount "$smnt"
-  s3fs "$bucket" "$smnt" -f -o "url=$origin,use_path_request_style,endpoint=us-east-1,passwd_file=$tmp/s3fs.passwd,use_cache=$shm/s3fs-$s3fs_runs" \
+  s3fs "$bucket" "$smnt" -f -o "ro,url=$origin,use_path_request_style,endpoint=us-east-1,passwd_file=$tmp/s3fs.passwd,use_cache=$shm/s3fs-$s3fs_runs" \
     >"$tmp/s3fs-$s3fs_runs.log" 2>&1 &
   s3fs_pid=$!
   pids+=("$s3fs_pid")
@@ -660,21 +660,23 @@ table() {
   echo "below and their defaults otherwise (no kernel_cache; rclone's attr timeout is 1 s), so their warm epochs"
   echo "go through their daemons while Granary's are served by the kernel."
   echo
+  echo "Every FUSE mount is read-only, as a training job mounts its data set (Granary \`-o ro\`, rclone"
+  echo "\`--read-only\`, s3fs \`-o ro\`, bindfs \`-r\`). On Granary's that also turns off flush calls: with"
+  echo "zero-message opens a file the kernel has cached is opened, read and closed without any call to the gateway."
+  echo
   echo "The S3 rows' bucket on Granary is a mount on a local directory (\`granary fs mount /s3bench"
-  echo "file://DIR --option fsync=false\`), not on the s3proxy origin: Granary's PUTs written through to the s3proxy"
-  echo "under-storage fail after a few hundred with 503 \"put KEY: Unable to execute HTTP request: Error writing"
-  echo "request body to server\" (or \"Unexpected end of file from server\"), even one at a time. The GETs measured are"
-  echo "cache hits either way."
+  echo "file://DIR --option fsync=false\`), not on the s3proxy origin, so that the rows measure Granary's S3 path"
+  echo "and not s3proxy behind it. The GETs measured are cache hits either way."
   echo
   echo "Commands (PORT = s3proxy's; keys generated per run):"
   echo
-  echo "- Granary: \`java -jar gateway/target/granary.jar serve --config granary.yaml --fuse-mount MNT\`, root"
+  echo "- Granary: \`java -jar gateway/target/granary.jar serve --config granary.yaml --fuse-mount MNT -o ro\`, root"
   echo "  \`s3://$bucket\` with options endpoint=http://127.0.0.1:PORT, path-style=true, region=us-east-1, transport"
   echo "  epoll, block size 64 MiB, one MEM tier of $cache_mib MiB on /dev/shm, default FUSE options"
   echo "- rclone: \`rclone mount origin:$bucket MNT ${rclone_opts[*]} --cache-dir /dev/shm/DIR\`"
   echo "  (remote: type s3, provider Other, endpoint http://127.0.0.1:PORT, force_path_style; AWS_CA_BUNDLE unset)"
-  echo "- s3fs: \`s3fs $bucket MNT -f -o url=http://127.0.0.1:PORT,use_path_request_style,endpoint=us-east-1,passwd_file=FILE,use_cache=/dev/shm/DIR\`"
-  echo "- bindfs: \`bindfs -f --no-allow-other LOCAL MNT\`; local copy: $fstype under load-tests/target"
+  echo "- s3fs: \`s3fs $bucket MNT -f -o ro,url=http://127.0.0.1:PORT,use_path_request_style,endpoint=us-east-1,passwd_file=FILE,use_cache=/dev/shm/DIR\`"
+  echo "- bindfs: \`bindfs -f --no-allow-other -r LOCAL MNT\`; local copy: $fstype under load-tests/target"
   echo "- s3proxy: \`java -jar load-tests/target/s3proxy/s3proxy.jar --properties FILE\`; iperf3: \`iperf3 -c 127.0.0.1 -t $iperf_secs -J\`;"
   echo "  dd: \`dd if=LOCAL/bench/large of=/dev/null bs=1M\`"
   echo
