@@ -189,7 +189,7 @@ bmnt="$tmp/bindfs-mnt"
 mkdir -p "$bmnt"
 mount_bindfs() {
   add_mount "$bmnt"
-  bindfs -f --no-allow-other "$data" "$bmnt" >>"$tmp/bindfs.log" 2>&1 &
+  bindfs -f --no-allow-other -r "$data" "$bmnt" >>"$tmp/bindfs.log" 2>&1 &
   bindfs_pid=$!
   pids+=("$bindfs_pid")
   for _ in $(seq 1 100); do
@@ -267,7 +267,7 @@ start_granary() {
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$jar" serve \
     --config "$gdir/granary.yaml" --data-dir "$gdir/data" --s3-port 0 --grpc-port 0 --admin-port 0 \
-    --fuse-mount "$gmnt" >"$log" 2>&1 &
+    --fuse-mount "$gmnt" -o ro >"$log" 2>&1 &
   granary_pid=$!
   pids+=("$granary_pid")
   for _ in $(seq 1 300); do
@@ -378,6 +378,8 @@ table() {
     done
   done
   echo
+  echo "Both file systems are mounted read-only, as a data set is (bindfs \`-r\`, Granary \`-o ro\`, which turns on its"
+  echo "zero-message opens: no open, flush or release calls)."
   echo "Each row: median (range) over $reps fresh mounts; Granary/bindfs divides the medians. Pass 1 runs right"
   echo "after mounting (bindfs: mounted for each pass pair; Granary: the gateway restarted, its cache warm from an"
   if [ "$cold_jvm" = 1 ]; then

@@ -34,14 +34,14 @@ import ru.serce.jnrfuse.struct.Timespec;
  * logs slow calls. Writes are staged per open file and committed whole on flush (close),
  * fsync or release; until then other opens see the previous content.
  *
- * <p>With zero-message opens ({@link MountOptions#zeroOpen()}) the kernel opens and closes files
- * without asking (after the first open answered ENOSYS); such files arrive with file handle 0 and
- * are tracked by path instead: a reader per path made on the first read, a writer per path made on
- * the first change (write or ftruncate), both ended by the file's flush (its close). The kernel
- * then sends no release either, also not for files made by create, so their writers end at their
- * flush too (a later write through another descriptor makes a new path writer), and libfuse is told
- * {@code hard_remove} (it would otherwise think such files stay open and hide them on unlink). A
- * second epoch over cached files costs one round trip per file (the flush) instead of three.
+ * <p>A read-only mount with zero-message opens ({@link MountOptions#zeroOpen()}) answers its first
+ * open and its first flush with ENOSYS: the kernel then opens and closes files without asking (no
+ * open, flush or release calls), so a file whose pages the kernel holds is read with no call at
+ * all. Such files arrive with handle 0 and are read through a reader per path, shared by the
+ * descriptors of that path and retired once a read reaches the end of the file (or when too many
+ * are kept). Read-write mounts keep per-descriptor handles: without open calls an
+ * {@code open(O_TRUNC)} reaches the file system as a plain truncate, indistinguishable from
+ * truncate(2), so a failed rewrite could not keep the old content.
  */
 public final class GranaryFuse extends FuseStubFS {
   private static final Logger LOG = LoggerFactory.getLogger(GranaryFuse.class);
@@ -52,10 +52,10 @@ public final class GranaryFuse extends FuseStubFS {
   private static final long UTIME_OMIT = (1L << 30) - 2;
   private static final int LIST_PAGE = 1024;
   /**
-   * Path readers kept at most (a file read through mmap after its close is never flushed again; on
-   * a read-only mount no file is): past it, all are retired and made again on their next read.
+   * Path readers kept at most: each may hold a prefetched small file and open block files, and on a
+   * read-only mount only reaching the end of the file retires one (no flush comes).
    */
-  private static final int MAX_PATH_READERS = 1024;
+  private static final int MAX_PATH_READERS = 64;
 
   private final FuseBackend fs;
   private final MountOptions options;
@@ -67,10 +67,8 @@ public final class GranaryFuse extends FuseStubFS {
   private final Map<Long, Object> handles = new ConcurrentHashMap<>();
   /** The newest open writer of each path, so stat sees sizes that are not committed yet. */
   private final Map<String, WriteHandle> writers = new ConcurrentHashMap<>();
-  /** Readers of files opened without an open call, by path; retired when such a file is closed. */
+  /** Readers of files opened without an open call (zero-message opens), by path. */
   private final Map<String, ReadHandle> pathReaders = new ConcurrentHashMap<>();
-  /** The writers in {@link #writers} that were made for files opened without an open call. */
-  private final java.util.Set<WriteHandle> pathWriters = ConcurrentHashMap.newKeySet();
   private final AtomicLong syntheticIno = new AtomicLong(1L << 62);
   private final boolean nativeBuffers = NativeBuffers.available();
 
@@ -447,14 +445,9 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int unlink(String path) {
     return call(Op.UNLINK, path, () -> {
-      retirePathReader(path);
       WriteHandle w = writers.remove(path);
       if (w != null) {
         w.moveTo(null); // its later flushes must not bring the name back
-        if (pathWriters.remove(w)) {
-          handles.values().remove(w);
-          w.close();
-        }
       }
       try {
         if (fs.stat(path).isDirectory()) {
@@ -474,8 +467,6 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int rename(String src, String dst) {
     return call(Op.RENAME, src, () -> {
-      retirePathReader(src);
-      retirePathReader(dst);
       WriteHandle w = writers.get(src);
       if (w != null) {
         w.commit(); // a file still open for writing moves with what was written so far
@@ -484,10 +475,6 @@ public final class GranaryFuse extends FuseStubFS {
       WriteHandle replaced = writers.remove(dst);
       if (replaced != null && replaced != w) {
         replaced.moveTo(null);
-        if (pathWriters.remove(replaced)) {
-          handles.values().remove(replaced);
-          replaced.close();
-        }
       }
       if (w != null) {
         writers.remove(src, w);
@@ -537,9 +524,6 @@ public final class GranaryFuse extends FuseStubFS {
     return call(Op.CREATE, path, () -> {
       WriteHandle w = WriteHandle.empty(fs, stagingDir, path, syntheticIno.incrementAndGet(), caller(mode));
       writers.put(path, w);
-      if (options.zeroOpen()) {
-        pathWriters.add(w); // no release will come: its flush ends it
-      }
       fi.fh.set(register(w));
       return 0;
     });
@@ -548,8 +532,8 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int open(String path, FuseFileInfo fi) {
     if (options.zeroOpen()) {
-      // the kernel takes ENOSYS as "no open needed": it stops sending opens and releases of files
-      // and opens this one (and every later one) with handle 0 and its pages kept
+      // the kernel takes ENOSYS as "no open needed": it opens this file and every later one with
+      // handle 0, its pages kept, and sends no open or release calls any more
       return call(Op.OPEN, path, () -> -Errno.ENOSYS);
     }
     return call(Op.OPEN, path, () -> {
@@ -578,7 +562,7 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return call(Op.READ, path, () -> {
-      Object h = byPath(fi) ? writers.get(path) : handle(fi);
+      Object h = fi.fh.get() == 0 && options.zeroOpen() ? null : handle(fi);
       ByteBuffer dst = nativeBuffers ? NativeBuffers.wrap(buf.address(), (int) size) : ByteBuffer.allocate((int) size);
       int n;
       if (h instanceof WriteHandle w) {
@@ -591,6 +575,9 @@ public final class GranaryFuse extends FuseStubFS {
           n = readFully(r.reader(), dst, offset);
         } finally {
           r.release();
+        }
+        if (n < size) {
+          retirePathReader(path, r); // the end of the file: a whole-file reader is done with it
         }
       }
       if (!nativeBuffers) {
@@ -614,8 +601,8 @@ public final class GranaryFuse extends FuseStubFS {
   }
 
   private ReadHandle acquirePathReader(String path) {
-    if (pathReaders.size() > MAX_PATH_READERS) {
-      pathReaders.forEach((p, r) -> retirePathReader(p));
+    if (pathReaders.size() >= MAX_PATH_READERS) {
+      pathReaders.forEach(this::retirePathReader);
     }
     while (true) {
       ReadHandle r = pathReaders.computeIfAbsent(path, ReadHandle::new);
@@ -626,59 +613,18 @@ public final class GranaryFuse extends FuseStubFS {
     }
   }
 
-  private void retirePathReader(String path) {
-    ReadHandle r = pathReaders.remove(path);
-    if (r != null) {
+  private void retirePathReader(String path, ReadHandle r) {
+    if (pathReaders.remove(path, r)) {
       r.retire();
     }
-  }
-
-  /** The writer of {@code path} for a file opened without an open call, made on its first change. */
-  private WriteHandle pathWriter(String path, boolean empty) throws IOException {
-    WriteHandle w = writers.get(path);
-    if (w != null) {
-      return w;
-    }
-    FuseBackend.Attr a = fs.stat(path);
-    if (a.isDirectory()) {
-      throw new Errno.FsException(Errno.EISDIR, path + " is a directory");
-    }
-    WriteHandle made = empty
-        ? WriteHandle.empty(fs, stagingDir, path, a.ino(), new FuseBackend.Change(a.mode(), a.uid(), a.gid(), null))
-        : WriteHandle.existing(fs, stagingDir, path, a);
-    WriteHandle raced = writers.putIfAbsent(path, made);
-    if (raced != null) {
-      made.close();
-      return raced;
-    }
-    pathWriters.add(made);
-    retirePathReader(path);
-    return made;
-  }
-
-  /**
-   * Whether a call on {@code fi} goes by path: a file opened without an open call (handle 0), or,
-   * with zero-message opens, one whose handle was already ended by a flush of another descriptor.
-   */
-  private boolean byPath(FuseFileInfo fi) {
-    long fh = fi.fh.get();
-    return fh == 0 || (options.zeroOpen() && !handles.containsKey(fh));
-  }
-
-  private WriteHandle writerOf(String path, FuseFileInfo fi, boolean empty) throws IOException {
-    if (byPath(fi)) {
-      return pathWriter(path, empty);
-    }
-    if (!(handle(fi) instanceof WriteHandle w)) {
-      throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
-    }
-    return w;
   }
 
   @Override
   public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return call(Op.WRITE, path, () -> {
-      WriteHandle w = writerOf(path, fi, false);
+      if (!(handle(fi) instanceof WriteHandle w)) {
+        throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
+      }
       ByteBuffer src;
       if (nativeBuffers) {
         src = NativeBuffers.wrap(buf.address(), (int) size);
@@ -696,7 +642,6 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int truncate(String path, @off_t long size) {
     return call(Op.TRUNCATE, path, () -> {
-      retirePathReader(path);
       WriteHandle open = writers.get(path);
       if (open != null) {
         open.truncate(size);
@@ -722,59 +667,44 @@ public final class GranaryFuse extends FuseStubFS {
   @Override
   public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
     return call(Op.TRUNCATE, path, () -> {
-      writerOf(path, fi, size == 0).truncate(size); // open(O_TRUNC) arrives here with size 0
+      if (!(handle(fi) instanceof WriteHandle w)) {
+        throw new Errno.FsException(Errno.EBADF, path + " is not open for writing");
+      }
+      w.truncate(size);
       return 0;
     });
   }
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
-    if (options.zeroOpen() && options.readOnly()) {
-      // nothing can be written: ENOSYS makes the kernel stop sending flushes, so a close costs no
-      // call; path readers are then ended only by the cap on their number
-      retirePathReader(path);
+    if (options.zeroOpen()) {
+      // read-only: nothing to commit; ENOSYS makes the kernel stop sending flushes
       return call(Op.FLUSH, path, () -> -Errno.ENOSYS);
     }
-    return call(Op.FLUSH, path, () -> commit(path, fi, true));
+    return call(Op.FLUSH, path, () -> commit(fi));
   }
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-    return call(Op.FSYNC, path, () -> commit(path, fi, false));
+    return call(Op.FSYNC, path, () -> commit(fi));
   }
 
   /**
    * Commits an open writer. A failed commit (a full cache, an under-storage error) abandons it: the
    * error reaches the caller's close() or fsync(), and the namespace keeps what it had before.
    */
-  private int commit(String path, FuseFileInfo fi, boolean closing) throws IOException {
-    boolean zero = options.zeroOpen();
-    if (zero && closing) {
-      retirePathReader(path); // a file opened without an open call is being closed
-    }
-    Object h = handles.get(fi.fh.get());
-    WriteHandle w = h instanceof WriteHandle x ? x : zero ? writers.get(path) : null;
-    if (w == null) {
-      return 0;
-    }
-    String p = w.path();
-    try {
-      w.commit();
-    } catch (IOException | RuntimeException e) {
-      w.moveTo(null);
-      if (p != null) {
-        writers.remove(p, w);
+  private int commit(FuseFileInfo fi) throws IOException {
+    if (handles.get(fi.fh.get()) instanceof WriteHandle w) {
+      String p = w.path();
+      try {
+        w.commit();
+      } catch (IOException | RuntimeException e) {
+        w.moveTo(null);
+        if (p != null) {
+          writers.remove(p, w);
+        }
+        throw e;
       }
-      if (pathWriters.remove(w)) {
-        handles.values().remove(w);
-        w.close();
-      }
-      throw e;
-    }
-    if (closing && pathWriters.remove(w)) {
-      writers.remove(p, w);
-      handles.values().remove(w); // a created file's handle: no release will end it
-      w.close();
     }
     return 0;
   }

@@ -15,11 +15,10 @@ import java.util.Map;
  * ({@code kernel_cache}), lookups and attributes cached for {@code entry_timeout}/{@code attr_timeout}
  * seconds, whole-file prefetch of files up to {@code prefetch_small} bytes, read-ahead of
  * {@code readahead_blocks} blocks for sequential readers, the kernel's own read-ahead for the mount
- * raised to {@code read_ahead_kb} KiB (1024; 0 keeps the kernel's 128), and zero-message opens ({@code zero_open}:
- * the first open answers ENOSYS, after which the kernel opens and closes files without asking the
- * mount, keeping their pages as {@code kernel_cache} does; only with {@code kernel_cache}). A
- * read-only mount ({@code ro}) with zero-message opens also answers flush with ENOSYS: a close then
- * costs no call either, and a file read from the page cache none at all.
+ * raised to {@code read_ahead_kb} KiB (1024; 0 keeps the kernel's 128), and, on read-only mounts
+ * ({@code ro}) with {@code kernel_cache}, zero-message opens ({@code zero_open}, the default; off
+ * with {@code no_zero_open}): the first open and the first flush answer ENOSYS, after which the
+ * kernel opens, reads cached pages of and closes files without asking the mount.
  */
 public record MountOptions(
     String cacheMode,
@@ -45,6 +44,7 @@ public record MountOptions(
   public MountOptions {
     backendOptions = Map.copyOf(backendOptions);
     passThrough = List.copyOf(passThrough);
+    zeroOpen = zeroOpen && "kernel_cache".equals(cacheMode) && passThrough.contains("ro");
   }
 
   public static MountOptions defaults() {
@@ -68,7 +68,7 @@ public record MountOptions(
     boolean allowOther = o.allowOther;
     boolean perms = o.defaultPermissions;
     boolean debug = false;
-    boolean zeroOpen = o.zeroOpen;
+    boolean zeroOpen = true; // takes effect on read-only mounts with kernel_cache
     Map<String, String> backend = new LinkedHashMap<>();
     List<String> pass = new ArrayList<>();
     for (String spec : specs) {
@@ -110,12 +110,7 @@ public record MountOptions(
       }
     }
     return new MountOptions(cache, entry, attr, negative, maxRead, threads, prefetch, readAhead, readAheadKb, slow,
-        allowOther, perms, debug, zeroOpen && cache.equals("kernel_cache"), backend, pass);
-  }
-
-  /** Whether the mount is read-only ({@code ro}, passed to libfuse). */
-  public boolean readOnly() {
-    return passThrough.contains("ro");
+        allowOther, perms, debug, zeroOpen, backend, pass);
   }
 
   /** The arguments for libfuse after the mount point. */
@@ -125,9 +120,6 @@ public record MountOptions(
     o.add("subtype=granary");
     o.add("use_ino");
     o.add("big_writes");
-    if (zeroOpen) {
-      o.add("hard_remove"); // with no releases, libfuse cannot know which files are still open
-    }
     if (!cacheMode.isEmpty()) {
       o.add(cacheMode);
     }

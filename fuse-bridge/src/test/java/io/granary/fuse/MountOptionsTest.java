@@ -18,17 +18,17 @@ class MountOptionsTest {
     assertTrue(args.contains("entry_timeout=300") && args.contains("attr_timeout=300"), args);
     assertTrue(args.contains("max_read=131072") && args.contains("use_ino"), args);
     assertFalse(args.contains("-s"), "multi-threaded by default: " + args);
-    assertTrue(MountOptions.defaults().zeroOpen(), "zero-message opens by default");
-    assertTrue(args.contains("hard_remove"), "libfuse cannot track open files without releases: " + args);
+    assertFalse(MountOptions.defaults().zeroOpen(), "read-write mounts keep open calls");
+    assertFalse(args.contains("hard_remove"), args);
   }
 
   @Test
-  void zeroMessageOpensOnlyWithTheKernelCache() {
-    assertFalse(MountOptions.parse(List.of("no_zero_open")).zeroOpen());
-    assertFalse(String.join(" ", MountOptions.parse(List.of("no_zero_open")).fuseArgs()).contains("hard_remove"));
-    assertFalse(MountOptions.parse(List.of("direct_io")).zeroOpen(), "an open without a call keeps pages");
-    assertFalse(MountOptions.parse(List.of("no_kernel_cache,zero_open")).zeroOpen());
-    assertTrue(MountOptions.parse(List.of("no_zero_open,zero_open")).zeroOpen());
+  void zeroMessageOpensOnReadOnlyMountsWithTheKernelCache() {
+    assertTrue(MountOptions.parse(List.of("ro")).zeroOpen());
+    assertFalse(MountOptions.parse(List.of("ro,no_zero_open")).zeroOpen());
+    assertFalse(MountOptions.parse(List.of("zero_open")).zeroOpen(), "not on a read-write mount");
+    assertFalse(MountOptions.parse(List.of("ro,direct_io")).zeroOpen(), "an open without a call keeps pages");
+    assertFalse(MountOptions.parse(List.of("ro,no_kernel_cache")).zeroOpen());
   }
 
   @Test

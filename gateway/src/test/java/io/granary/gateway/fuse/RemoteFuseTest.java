@@ -100,8 +100,7 @@ class RemoteFuseTest {
     client = new GranaryClient("127.0.0.1", server.grpcPort(), KEY, SECRET, new GranaryClient.Options(0, 1000, true, 60_000));
     mnt = dir.resolve("mnt");
     // two -o, as a user may give them; MUST_CACHE shows that write_type reaches the gateway
-    // the classic open/release path (no_zero_open); the in-process mount tests cover zero-message opens
-    mounted = mount(mnt, "-o", "threads=8", "-o", "write_type=MUST_CACHE", "-o", "no_zero_open");
+    mounted = mount(mnt, "-o", "threads=8", "-o", "write_type=MUST_CACHE");
   }
 
   @AfterAll
