@@ -289,6 +289,41 @@ iperf() { # label [iperf3 client args]
   fi | awk '{ printf "%.1f\n", $1 }'
 }
 
+# iperf_processes N LABEL [iperf3 client args]: N iperf3 client processes, each one stream to its own
+# server, at the same time; prints the sum (MiB/s). iperf3 3.12 (Debian 12) runs all -P streams on
+# one thread, so -P N measures one core, not N streams.
+iperf_processes() {
+  local n=$1 label=$2 i p spid total=0 v
+  local ports=()
+  shift 2
+  local spids=() cpids=() outs=()
+  for i in $(seq 1 "$n"); do
+    p=$(free_port)
+    iperf3 -s -1 -p "$p" >"$tmp/iperf3-server-$label-$i.log" 2>&1 &
+    spid=$!
+    pids+=("$spid")
+    spids+=("$spid")
+    wait_port "$p" "$spid" "$tmp/iperf3-server-$label-$i.log"
+    outs+=("$tmp/iperf3-$label-$i.json")
+    ports+=("$p")
+  done
+  for i in $(seq 1 "$n"); do
+    iperf3 -c 127.0.0.1 -p "${ports[$((i - 1))]}" -t "$iperf_secs" -J "$@" >"${outs[$((i - 1))]}" &
+    cpids+=($!)
+  done
+  for i in "${cpids[@]}"; do
+    wait "$i" || die "iperf3 client failed"
+  done
+  for spid in "${spids[@]}"; do
+    stop_pid "$spid"
+  done
+  for i in "${outs[@]}"; do
+    v=$(/usr/bin/env python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8/1048576)' "$i")
+    total=$(awk -v a="$total" -v b="$v" 'BEGIN { print a + b }')
+  done
+  awk -v t="$total" 'BEGIN { printf "%.1f\n", t }'
+}
+
 # bench_iperf_before WHAT: the run's opening lines, then iperf3 single stream ($iperf_start) and
 # with -l 32K ($iperf_32k); WHAT describes the second run in the progress line.
 bench_iperf_before() {

@@ -72,20 +72,20 @@ driver() { # name endpoint args...
 granary_port=""
 granary_admin=""
 granary_pid=""
-start_granary() { # transport
-  local t=$1 dir="$tmp/granary-$1"
+start_granary() { # transport [label [extra yaml]]
+  local t=$1 label=${2:-$1} dir="$tmp/granary-${2:-$1}" extra=${3:-}
   local cmd=("$root/granary")
   if launcher_stale; then
     # shellcheck disable=SC2206
     cmd=("$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" ${GRANARY_JAVA_OPTS:-} -jar "$root/gateway/target/granary.jar")
   fi
-  start_granary_with "granary ($t)" "$dir" "$shm/$t" 2GiB "transport: $t" "s3 admin" "${cmd[@]}"
+  start_granary_with "granary ($label)" "$dir" "$shm/$label" 2GiB "transport: $t$extra" "s3 admin" "${cmd[@]}"
   granary_port=$(listener_port "$dir/granary.log" s3)
   granary_admin=$(listener_port "$dir/granary.log" admin)
   if grep -q "is not available here" "$dir/granary.log"; then
     die "transport $t is not available on this machine: $(grep -m1 'is not available here' "$dir/granary.log")"
   fi
-  say "granary ($t) pid $granary_pid: s3 on $granary_port, admin on $granary_admin"
+  say "granary ($label) pid $granary_pid: s3 on $granary_port, admin on $granary_admin"
 }
 
 metric() { # admin-port name
@@ -94,6 +94,9 @@ metric() { # admin-port name
 
 # ------------------------------------------------------------------ runs (one server at a time)
 bench_iperf_before "32 KiB writes and reads (the driver's read size)"
+say "iperf3 -l 32K in four processes at once (four streams, as the 4-stream GET row)"
+iperf_p4=$(iperf_processes 4 p4 -l 32K)
+say "iperf3 -l 32K, four processes: $iperf_p4 MiB/s"
 
 start_granary epoll
 ufs_before=$(metric "$granary_admin" granary_ufs_read_bytes_total || true)
@@ -105,6 +108,14 @@ misses=$(metric "$granary_admin" granary_cache_misses_total || true)
 # LMDB persist queue; the under-storage write follows in the background, as in Alluxio 2.x's default).
 driver granary-async "http://127.0.0.1:$granary_port" --workloads put-small --put-write-type ASYNC_THROUGH
 persist_queue=$(metric "$granary_admin" granary_persist_queue_length || true)
+stop_pid "$granary_pid"
+
+# The same PUTs with the local under-storage's fsync off: no sync per PUT, the durability s3proxy's
+# filesystem store has (it never syncs). Granary's default syncs each PUT's data (fdatasync).
+mkdir -p "$tmp/granary-nosync/ufs"
+start_granary epoll nosync $'\nroot: {uri: "file://'"$tmp"'/granary-nosync/ufs", options: {fsync: "false"}}'
+# A fresh JVM: a longer warm-up, so the JIT has compiled the PUT path before the window opens.
+driver granary-nosync "http://127.0.0.1:$granary_port" --workloads put-small --warmup $((warm * 3))
 stop_pid "$granary_pid"
 
 s3p_port=$(free_port)
@@ -164,6 +175,9 @@ table() {
   lat_row "100 KiB GET latency p50 / p99 (ms)" get_small
   row "100 KiB PUT, $concurrency in flight (req/s)" put_small_rps %.0f
   lat_row "100 KiB PUT latency p50 / p99 (ms)" put_small
+  printf '| %s | %s | %s | %s |\n' "100 KiB PUT, local under-storage with \`fsync: false\` (no sync per PUT, as s3proxy; req/s)" \
+    "$(fmt "$(r granary-nosync put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
+    "$(ratio "$(r granary-nosync put_small_rps)" "$(r s3proxy put_small_rps)")"
   printf '| %s | %s | %s | %s |\n' "100 KiB PUT with \`x-granary-write-type: ASYNC_THROUGH\` (req/s; s3proxy as above)" \
     "$(fmt "$(r granary-async put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
     "$(ratio "$(r granary-async put_small_rps)" "$(r s3proxy put_small_rps)")"
@@ -174,6 +188,8 @@ table() {
   echo "|---|---:|"
   echo "| iperf3 single stream (MiB/s), start / end of run | $(fmt "$iperf_start" %.0f) / $(fmt "$iperf_end" %.0f) |"
   echo "| iperf3 single stream, \`-l 32K\` (MiB/s) | $(fmt "$iperf_32k" %.0f) |"
+  echo "| iperf3 four streams, \`-l 32K\` in four processes at once (MiB/s) | $(fmt "$iperf_p4" %.0f) |"
+  echo "| 2× s3proxy's 4-stream GET / iperf3 four streams | $(ratio "$(awk -v s="$(r s3proxy get_large_mibps_s4)" 'BEGIN { if (s == "nan") print "nan"; else print 2 * s }')" "$iperf_p4") |"
   echo "| Granary 64 MiB GET, 1 stream / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s1)" "$iperf_mean") |"
   echo "| Granary 64 MiB GET, 4 streams / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s4)" "$iperf_mean") |"
   echo

@@ -781,22 +781,7 @@ public final class GranaryEngine implements AutoCloseable {
 
   /** The blocks' data as a put source that reopens the block files for a retried attempt. */
   PutSource blockSource(List<BlockRecord> records, long length) {
-    return PutSource.replayable(() -> concat(records), length);
-  }
-
-  InputStream concat(List<BlockRecord> records) throws IOException {
-    List<InputStream> parts = new ArrayList<>();
-    try {
-      for (BlockRecord r : records) {
-        parts.add(Files.newInputStream(blocks.pathOf(r)));
-      }
-    } catch (IOException | RuntimeException e) {
-      for (InputStream in : parts) {
-        in.close();
-      }
-      throw e;
-    }
-    return new java.io.SequenceInputStream(Collections.enumeration(parts));
+    return PutSource.ofFiles(records.stream().map(blocks::pathOf).toList(), length);
   }
 
   /** THROUGH: straight to the under-storage; a stream of unknown length is spooled to learn it. */
@@ -815,7 +800,7 @@ public final class GranaryEngine implements AutoCloseable {
       try (OutputStream os = Files.newOutputStream(spool)) {
         n = data.transferTo(os);
       }
-      try (PutSource in = PutSource.replayable(() -> Files.newInputStream(spool), n)) {
+      try (PutSource in = PutSource.ofFiles(List.of(spool), n)) {
         m.ufs().put(rel, in, n);
       }
       return n;

@@ -195,7 +195,10 @@ final class Persister implements AutoCloseable {
       if (!path.equals(engine.pathOf(n.id()))) {
         return; // renamed since the job was read: the loop takes it again under the new name
       }
-      try (PutSource data = PutSource.replayable(() -> paced(engine.concat(records)), n.length())) {
+      // unpaced, the blocks go file to file in the kernel (a local under-storage copies them there)
+      try (PutSource data = bandwidth > 0
+          ? PutSource.replayable(() -> paced(engine.blockSource(records, n.length())), n.length())
+          : engine.blockSource(records, n.length())) {
         m.ufs().put(rel, data, n.length());
       }
       UfsStatus s = m.ufs().stat(rel).orElseThrow(() -> new IOException("the under-storage lost " + rel + " right after the put"));

@@ -170,6 +170,59 @@ class GrpcSdkTest {
     assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 1100), client.readBlockRpc("/rb/f.bin", 100, 1000, 256));
   }
 
+  /**
+   * Streamed answers must reach the caller however its thread is scheduled: a listing's only page
+   * and its end can arrive before the calling thread has run again, and the SDK once lost them
+   * then (a CLI {@code get -R} waited for its timeout in CI). Fresh clients from many threads on a
+   * machine kept busy by spinning threads make that schedule common.
+   */
+  @Test
+  void streamedAnswersArriveHoweverTheCallerIsScheduled() throws Exception {
+    client.mkdir("/many-lists", true);
+    for (int i = 0; i < 3; i++) {
+      write("/many-lists/f" + i, bytes(10, i), null);
+    }
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> spinners = new ArrayList<>();
+    for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors(); i++) {
+      spinners.add(Thread.ofPlatform().start(() -> {
+        long x = 0;
+        while (!stop.get()) {
+          x += System.nanoTime() % 7;
+        }
+        if (x == 42) {
+          System.out.print("");
+        }
+      }));
+    }
+    var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+    try {
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        callers.add(Thread.ofPlatform().start(() -> {
+          try (GranaryClient c = new GranaryClient("127.0.0.1", server.grpcPort(), KEY, SECRET,
+              new GranaryClient.Options(0, 1, false, 10_000))) {
+            for (int i = 0; i < 300; i++) {
+              assertEquals(3, c.list("/many-lists").size());
+              assertEquals(3, c.list("/many-lists", "", 10).size());
+            }
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        }));
+      }
+      for (Thread c : callers) {
+        c.join();
+      }
+    } finally {
+      stop.set(true);
+      for (Thread s : spinners) {
+        s.join();
+      }
+    }
+    assertTrue(failures.isEmpty(), () -> failures.size() + " callers failed, first: " + failures.peek());
+  }
+
   @Test
   void mountsLoadsPinsFreesAndReports() throws Exception {
     Path ds = Files.createDirectories(dir.resolve("dataset/train"));

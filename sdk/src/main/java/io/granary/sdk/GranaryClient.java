@@ -148,14 +148,20 @@ public final class GranaryClient implements AutoCloseable {
     rpcs.incrementAndGet();
     java.util.concurrent.LinkedBlockingQueue<Object> queue = new java.util.concurrent.LinkedBlockingQueue<>();
     Object end = new Object();
+    // The handlers go on the response before the request leaves: a stream drops the messages and
+    // the end that arrive before its handlers are set, and a listener added from this thread to an
+    // already answered call would run only after them.
     grpc.request(address, m.client()).compose(req -> {
+      Future<Void> handled = req.response().map(resp -> {
+        resp.handler(queue::add);
+        resp.exceptionHandler(queue::add);
+        resp.endHandler(v -> queue.add(resp.status() == GrpcStatus.OK ? end
+            : new GranaryClientException(resp.status(), resp.statusMessage())));
+        return null;
+      });
       sign(req.headers(), name);
-      return req.send(msg);
-    }).onSuccess(resp -> {
-      resp.handler(queue::add);
-      resp.exceptionHandler(queue::add);
-      resp.endHandler(v -> queue.add(resp.status() == GrpcStatus.OK ? end
-          : new GranaryClientException(resp.status(), resp.statusMessage())));
+      req.end(msg);
+      return handled;
     }).onFailure(queue::add);
     while (true) {
       Object o;

@@ -1,5 +1,6 @@
 package io.granary.storage.ufs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,13 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.granary.error.InvalidArgumentException;
 import io.granary.error.InvalidPathException;
 import io.granary.error.UnderStorageException;
+import io.granary.storage.ufs.support.PutSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,5 +82,57 @@ class LocalUnderStorageTest extends UnderStorageContractTest {
     ufs.mkdirs("dir");
     assertThrows(UnderStorageException.class, () -> ufs.put("dir", new ByteArrayInputStream(new byte[1]), 1));
     assertTrue(ufs.stat("dir").orElseThrow().directory());
+  }
+
+  @Test
+  void aReaderOfTheReplacedVersionKeepsReadingItWhole() throws IOException {
+    byte[] v1 = bytes(300_000);
+    put("a", v1);
+    try (InputStream reader = ufs.open("a", 0, -1)) {
+      byte[] head = reader.readNBytes(1000);
+      put("a", "second");
+      put("b", new byte[300_000]);
+      byte[] rest = reader.readAllBytes();
+      assertArrayEquals(v1, concat(head, rest));
+    }
+    assertEquals("second", text("a"));
+  }
+
+  @Test
+  void anotherNameOfTheReplacedFileKeepsTheOldContent() throws IOException {
+    put("a", "first");
+    Files.createLink(root.resolve("other-name"), root.resolve("a"));
+    put("a", "second");
+    put("b", "third");
+    assertEquals("first", Files.readString(root.resolve("other-name")));
+    assertEquals("second", text("a"));
+  }
+
+  @Test
+  void aPutFromFilesIsCopiedFileToFileAndBadSourcesWriteNothing() throws IOException {
+    Path one = Files.write(sandbox.resolve("one"), bytes(70_000));
+    Path two = Files.write(sandbox.resolve("two"), "tail".getBytes(StandardCharsets.UTF_8));
+    ufs.put("joined", PutSource.ofFiles(List.of(one, two), 70_004), 70_004);
+    assertArrayEquals(concat(bytes(70_000), "tail".getBytes(StandardCharsets.UTF_8)), read("joined", 0, -1));
+    ufs.put("cut", PutSource.ofFiles(List.of(one, two), 100), 100);
+    assertArrayEquals(Arrays.copyOf(bytes(70_000), 100), read("cut", 0, -1));
+
+    assertThrows(InvalidArgumentException.class, () -> ufs.put("short", PutSource.ofFiles(List.of(two), 10), 10));
+    UnderStorageException gone = assertThrows(UnderStorageException.class,
+        () -> ufs.put("gone", PutSource.ofFiles(List.of(sandbox.resolve("no-such-block")), 10), 10));
+    assertEquals(UnderStorageException.Kind.OTHER, gone.kind(), "a missing source is the caller's failure, not a missing key");
+    assertTrue(gone.getMessage().contains("reading the data to put failed"), gone.getMessage());
+    assertEquals(Optional.empty(), ufs.stat("short"));
+    assertEquals(Optional.empty(), ufs.stat("gone"));
+    try (Stream<Path> left = Files.list(root)) {
+      assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".granary-tmp-")).toList(),
+          "no temp file is left behind");
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 }

@@ -13,7 +13,6 @@ import io.granary.storage.ufs.support.PutSource;
 import io.granary.storage.ufs.support.UfsInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -163,12 +162,13 @@ public final class LocalUnderStorage implements UnderStorage {
     }
     Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
     try {
-      Files.createDirectories(target.getParent());
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(channel)) {
-        source.transferTo(out);
+      if (!Files.isDirectory(target.getParent())) { // a stat; mkdir of an existing directory locks its parent and throws
+        Files.createDirectories(target.getParent());
+      }
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        source.copyTo(channel); // file to file in the kernel when the data is in files (cache blocks, a spool)
         if (fsync) {
-          channel.force(true);
+          channel.force(false); // fdatasync: the data and the size, not the times
         }
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

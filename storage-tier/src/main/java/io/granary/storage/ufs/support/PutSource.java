@@ -7,6 +7,15 @@ import io.granary.storage.io.BulkInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,21 +39,24 @@ public final class PutSource extends BulkInputStream {
   }
 
   private final Opener opener;
+  /** The data's files, in order, when it lives in files (else null). */
+  private final List<Path> files;
   private final long length;
   private InputStream in;
   private long consumed;
   private volatile GranaryException failure;
 
   public PutSource(InputStream in, long length) {
-    this(Objects.requireNonNull(in, "data"), null, length);
+    this(Objects.requireNonNull(in, "data"), null, null, length);
   }
 
-  private PutSource(InputStream in, Opener opener, long length) {
+  private PutSource(InputStream in, Opener opener, List<Path> files, long length) {
     if (length < 0) {
       throw new InvalidArgumentException("negative put length: " + length);
     }
     this.in = in;
     this.opener = opener;
+    this.files = files;
     this.length = length;
   }
 
@@ -53,8 +65,78 @@ public final class PutSource extends BulkInputStream {
    * {@link #restart()}; it closes what it opened.
    */
   public static PutSource replayable(Opener opener, long length) {
-    return new PutSource(null, Objects.requireNonNull(opener, "opener"), length);
+    return new PutSource(null, Objects.requireNonNull(opener, "opener"), null, length);
   }
+
+  /**
+   * A replayable source over these files read one after the other, {@code length} bytes in all; a
+   * connector that writes a file copies it file to file in the kernel ({@link #copyTo}).
+   */
+  public static PutSource ofFiles(List<Path> files, long length) {
+    List<Path> all = List.copyOf(files);
+    return new PutSource(null, () -> concat(all), all, length);
+  }
+
+  private static InputStream concat(List<Path> files) throws IOException {
+    List<InputStream> parts = new ArrayList<>(files.size());
+    try {
+      for (Path f : files) {
+        parts.add(Files.newInputStream(f));
+      }
+    } catch (IOException | RuntimeException e) {
+      for (InputStream in : parts) {
+        in.close();
+      }
+      throw e;
+    }
+    return new SequenceInputStream(Collections.enumeration(parts));
+  }
+
+  /**
+   * Writes the whole source to {@code out} from its current position. Data in files goes file to
+   * file in the kernel (no copy through the heap), always from its first byte, as a new attempt of
+   * a put; other data is streamed from where it stands. A source file that cannot be opened, or data
+   * that ends early, fails as {@link #read} does (the caller's failure, not the store's).
+   */
+  public void copyTo(FileChannel out) throws IOException {
+    if (files == null) {
+      transferTo(Channels.newOutputStream(out));
+      return;
+    }
+    closeOpened();
+    consumed = 0;
+    failure = null;
+    for (Path f : files) {
+      if (consumed == length) {
+        break;
+      }
+      FileChannel in;
+      try {
+        in = FileChannel.open(f, StandardOpenOption.READ);
+      } catch (IOException e) {
+        failure = new UnderStorageException(
+            UnderStorageException.Kind.OTHER, "reading the data to put failed after " + consumed + " of " + length + " bytes", e);
+        throw e;
+      }
+      try (in) {
+        long end = Math.min(in.size(), length - consumed);
+        long pos = 0;
+        while (pos < end) {
+          long n = in.transferTo(pos, end - pos, out);
+          if (n <= 0) {
+            break; // the file shrank under us: reported below as data that ended early
+          }
+          pos += n;
+          consumed += n;
+        }
+      }
+    }
+    if (consumed < length) {
+      failure = new InvalidArgumentException("the data to put ended after " + consumed + " of " + length + " bytes");
+      throw new EOFException(failure.getMessage());
+    }
+  }
+
 
   /** Wraps {@code data} unless it already is a PutSource of that length. */
   public static PutSource of(InputStream data, long length) {
