@@ -174,7 +174,8 @@ class GrpcSdkTest {
    * Streamed answers must reach the caller however its thread is scheduled: a listing's only page
    * and its end can arrive before the calling thread has run again, and the SDK once lost them
    * then (a CLI {@code get -R} waited for its timeout in CI). Fresh clients from many threads on a
-   * machine kept busy by spinning threads make that schedule common.
+   * machine kept busy by spinning threads make that schedule happen now and then: the SDK before
+   * the fix failed this test in one of nine runs here, with the error CI had shown.
    */
   @Test
   void streamedAnswersArriveHoweverTheCallerIsScheduled() throws Exception {

@@ -512,29 +512,33 @@ public final class GrpcLoad {
       client.request(address, GranaryMethods.READ_BLOCK.client()).compose(req -> {
         noteConnection(req);
         sign(req.headers(), "ReadBlock");
-        return req.send(ReadBlockRequest.newBuilder().setPath(path).setOffset(0).setLength(o.readSize)
+        // handlers before the request leaves: a stream drops what arrives before they are set
+        Future<Void> handled = req.response().map(resp -> {
+          long[] got = {0};
+          resp.handler((DataChunk c) -> {
+            if (got[0] == 0) {
+              firstByte.record(System.nanoTime() - t0);
+            }
+            int k = c.getData().size();
+            got[0] += k;
+            bytes.add(k);
+          });
+          resp.exceptionHandler(done::tryFail);
+          resp.endHandler(v -> {
+            if (resp.status() != GrpcStatus.OK) {
+              done.tryFail(statusError("ReadBlock " + path, resp));
+            } else if (got[0] != o.readSize) {
+              done.tryFail(new IOException("ReadBlock " + path + ": " + got[0] + " bytes, expected " + o.readSize));
+            } else {
+              done.tryComplete(got[0]);
+            }
+          });
+          return null;
+        });
+        req.end(ReadBlockRequest.newBuilder().setPath(path).setOffset(0).setLength(o.readSize)
             .setChunkSize(o.readChunk).build());
-      }).onFailure(done::tryFail).onSuccess(resp -> {
-        long[] got = {0};
-        resp.handler((DataChunk c) -> {
-          if (got[0] == 0) {
-            firstByte.record(System.nanoTime() - t0);
-          }
-          int k = c.getData().size();
-          got[0] += k;
-          bytes.add(k);
-        });
-        resp.exceptionHandler(done::tryFail);
-        resp.endHandler(v -> {
-          if (resp.status() != GrpcStatus.OK) {
-            done.tryFail(statusError("ReadBlock " + path, resp));
-          } else if (got[0] != o.readSize) {
-            done.tryFail(new IOException("ReadBlock " + path + ": " + got[0] + " bytes, expected " + o.readSize));
-          } else {
-            done.tryComplete(got[0]);
-          }
-        });
-      });
+        return handled;
+      }).onFailure(done::tryFail);
       return done.future();
     }, bytes, 120);
     errors += l.errors();
@@ -572,29 +576,32 @@ public final class GrpcLoad {
     long t0 = System.nanoTime();
     clients.get(0).request(address, GranaryMethods.LOAD.client()).compose(req -> {
       sign(req.headers(), "Load");
-      return req.send(LoadRequest.newBuilder().setPath(dir).setRecursive(true).setParallelism(o.loadParallelism).build());
-    }).onFailure(done::tryFail).onSuccess(resp -> {
-      resp.handler((LoadProgress p) -> {
-        long now = System.nanoTime();
-        if (messages.getAndIncrement() == 0) {
-          firstNs.set(now - t0);
-        }
-        lastNs.set(now - t0);
-        last.set(p);
-        if (!p.getDone() && !p.getError().isEmpty()) {
-          fileErrors.increment();
-          logError("load", new IOException(p.getCurrent() + ": " + p.getError()));
-        }
+      Future<Void> handled = req.response().map(resp -> {
+        resp.handler((LoadProgress p) -> {
+          long now = System.nanoTime();
+          if (messages.getAndIncrement() == 0) {
+            firstNs.set(now - t0);
+          }
+          lastNs.set(now - t0);
+          last.set(p);
+          if (!p.getDone() && !p.getError().isEmpty()) {
+            fileErrors.increment();
+            logError("load", new IOException(p.getCurrent() + ": " + p.getError()));
+          }
+        });
+        resp.exceptionHandler(done::tryFail);
+        resp.endHandler(v -> {
+          if (resp.status() != GrpcStatus.OK) {
+            done.tryFail(statusError("Load " + dir, resp));
+          } else {
+            done.tryComplete();
+          }
+        });
+        return null;
       });
-      resp.exceptionHandler(done::tryFail);
-      resp.endHandler(v -> {
-        if (resp.status() != GrpcStatus.OK) {
-          done.tryFail(statusError("Load " + dir, resp));
-        } else {
-          done.tryComplete();
-        }
-      });
-    });
+      req.end(LoadRequest.newBuilder().setPath(dir).setRecursive(true).setParallelism(o.loadParallelism).build());
+      return handled;
+    }).onFailure(done::tryFail);
     try {
       done.future().toCompletionStage().toCompletableFuture().get(o.loadTimeout, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
