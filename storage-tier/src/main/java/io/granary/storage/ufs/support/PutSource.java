@@ -137,7 +137,6 @@ public final class PutSource extends BulkInputStream {
     }
   }
 
-
   /** Wraps {@code data} unless it already is a PutSource of that length. */
   public static PutSource of(InputStream data, long length) {
     if (data instanceof PutSource source && source.length == length) {
