@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# S3 benchmark (issue 3): Granary vs s3proxy on loopback, plus iperf3 as the loopback ceiling and
-# Granary's 64 MiB cached GET on each Netty transport. Prints a markdown table.
+# S3 benchmark (issue 3): Granary vs s3proxy on loopback, plus iperf3 as the loopback ceiling, an
+# endpoint that stores nothing as the PUT ceiling, and Granary's 64 MiB cached GET on each Netty
+# transport. Prints a markdown table.
 #
 #   load-tests/s3-bench.sh [--quick] [--write FILE] [--keep]
 #
@@ -58,9 +59,19 @@ launcher_stale() {
 # ------------------------------------------------------------------ run state and teardown
 bench_run_state
 
+# Before each measurement: write back what the last one left dirty and let its deleted files age
+# out. ext4 without a journal (these machines' disks) scans inodes freed in the last 5 s (300 s
+# while unwritten) on every create, so without this a server's PUTs would pay for the files the
+# previous server deleted.
+settle() {
+  sync
+  sleep 6
+}
+
 driver() { # name endpoint args...
   local name=$1 endpoint=$2
   shift 2
+  settle
   say "driver: $name ($*)"
   "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -Xms1g -Xmx2g \
     -cp "$here/target/classes:$here/target/lib/*" io.granary.loadtest.S3Bench \
@@ -118,6 +129,14 @@ start_granary epoll nosync $'\nroot: {uri: "file://'"$tmp"'/granary-nosync/ufs",
 driver granary-nosync "http://127.0.0.1:$granary_port" --workloads put-small --warmup $((warm * 3))
 stop_pid "$granary_pid"
 
+# The disk's ceiling for durable puts: the same 100 KiB bodies written to files as the servers
+# write them (create, write, fdatasync, rename over one of 2,000 names; 32 threads), no server.
+settle
+say "disk put ceiling: 32 threads of create, write, fdatasync, rename in $tmp/disk-ceiling"
+"$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -cp "$here/target/classes:$here/target/lib/*" \
+  io.granary.loadtest.DiskPutCeiling --dir "$tmp/disk-ceiling" --threads "$concurrency" \
+  --seconds "$secs" --warmup "$warm" >"$tmp/disk-ceiling.results" || die "the disk put ceiling run failed"
+
 s3p_port=$(free_port)
 mkdir -p "$tmp/s3proxy/data"
 cat >"$tmp/s3proxy/s3proxy.properties" <<EOF
@@ -139,9 +158,20 @@ say "s3proxy pid $s3p_pid on $s3p_port"
 driver s3proxy "http://127.0.0.1:$s3p_port" "${list_args[@]}"
 stop_pid "$s3p_pid"
 
+# The PUT ceiling of this machine: an endpoint that reads each body, MD5-hashes it and stores
+# nothing (PutCeiling). What the driver reaches against it bounds any S3 server's PUT rate here.
+ceil_port=$(free_port)
+"$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -cp "$here/target/classes:$here/target/lib/*" \
+  io.granary.loadtest.PutCeiling --port "$ceil_port" >"$tmp/put-ceiling.log" 2>&1 &
+ceil_pid=$!
+pids+=("$ceil_pid")
+wait_port "$ceil_port" "$ceil_pid" "$tmp/put-ceiling.log"
+driver put-ceiling "http://127.0.0.1:$ceil_port" --workloads put-small
+stop_pid "$ceil_pid"
+
 for t in io_uring nio; do
   start_granary "$t"
-  driver "granary-$t" "http://127.0.0.1:$granary_port" --workloads get-large
+  driver "granary-$t" "http://127.0.0.1:$granary_port" --workloads get-large,get-small
   stop_pid "$granary_pid"
 done
 
@@ -181,6 +211,12 @@ table() {
   printf '| %s | %s | %s | %s |\n' "100 KiB PUT with \`x-granary-write-type: ASYNC_THROUGH\` (req/s; s3proxy as above)" \
     "$(fmt "$(r granary-async put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
     "$(ratio "$(r granary-async put_small_rps)" "$(r s3proxy put_small_rps)")"
+  printf '| %s | %s | %s | %s |\n' "100 KiB PUT ceiling: an endpoint that only reads and MD5-hashes each body, stores nothing (req/s; s3proxy as above)" \
+    "$(fmt "$(r put-ceiling put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
+    "$(ratio "$(r put-ceiling put_small_rps)" "$(r s3proxy put_small_rps)")"
+  printf '| %s | %s | %s | %s |\n' "100 KiB durable file puts on the same disk, no server: create, write, fdatasync, rename; 32 threads (puts/s; s3proxy as above)" \
+    "$(fmt "$(r disk-ceiling disk_puts_per_s)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
+    "$(ratio "$(r disk-ceiling disk_puts_per_s)" "$(r s3proxy put_small_rps)")"
   row "LIST 10,000 keys, pages of 1000: median full listing (ms, lower is better)" list_median_ms %.1f
   row "LIST 10,000 keys: full listings/s" list_per_s %.2f
   echo
@@ -193,14 +229,16 @@ table() {
   echo "| Granary 64 MiB GET, 1 stream / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s1)" "$iperf_mean") |"
   echo "| Granary 64 MiB GET, 4 streams / iperf3 (mean) | $(ratio "$(r granary-epoll get_large_mibps_s4)" "$iperf_mean") |"
   echo
-  echo "| Granary transport | 64 MiB cached GET, 1 stream (MiB/s) | 4 streams (MiB/s) | 4 streams vs epoll |"
-  echo "|---|---:|---:|---:|"
-  local t e4
+  echo "| Granary transport | 64 MiB cached GET, 1 stream (MiB/s) | 4 streams (MiB/s) | 4 streams vs epoll | 100 KiB GET (req/s) | 100 KiB GET vs epoll |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  local t e4 es
   e4=$(r granary-epoll get_large_mibps_s4)
+  es=$(r granary-epoll get_small_rps)
   for t in epoll io_uring nio; do
-    printf '| %s | %s | %s | %s |\n' "$t$([ "$t" = epoll ] && echo ' (default)')" \
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$t$([ "$t" = epoll ] && echo ' (default)')" \
       "$(fmt "$(r "granary-$t" get_large_mibps_s1)" %.0f)" "$(fmt "$(r "granary-$t" get_large_mibps_s4)" %.0f)" \
-      "$(ratio "$(r "granary-$t" get_large_mibps_s4)" "$e4")"
+      "$(ratio "$(r "granary-$t" get_large_mibps_s4)" "$e4")" \
+      "$(fmt "$(r "granary-$t" get_small_rps)" %.0f)" "$(ratio "$(r "granary-$t" get_small_rps)" "$es")"
   done
   echo
   echo "Granary under-storage bytes read during its run: $ufs_read (cache hits $(fmt "${hits:-nan}" %.0f), misses $(fmt "${misses:-nan}" %.0f)); ASYNC_THROUGH files still queued for the under-storage when the PUT window ended: ${persist_queue:-n/a}; run took ${elapsed} s."

@@ -16,10 +16,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +111,44 @@ class LocalUnderStorageTest extends UnderStorageContractTest {
     put("b", "third");
     assertEquals("first", Files.readString(root.resolve("other-name")));
     assertEquals("second", text("a"));
+  }
+
+  @Test
+  void concurrentPutsIntoOneDirectoryEachLandWholeAndLeaveNoTempFiles() throws Exception {
+    // puts in one directory wait for each other's temp-file create: none may be lost or mixed
+    int threads = 8;
+    int perThread = 50;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            put("d/k-" + (i % 10), "thread " + id + " put " + i); // ten names, overwritten by all threads
+            put("d/own-" + id + "-" + i, bytes(4096 + id));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int k = 0; k < 10; k++) {
+      String last = text("d/k-" + k); // one whole put of this name, by any thread
+      assertTrue(last.matches("thread [0-7] put \\d+") && Integer.parseInt(last.substring(last.lastIndexOf(' ') + 1)) % 10 == k, last);
+    }
+    for (int t = 0; t < threads; t++) {
+      for (int i = 0; i < perThread; i++) {
+        assertArrayEquals(bytes(4096 + t), read("d/own-" + t + "-" + i, 0, -1));
+      }
+    }
+    try (Stream<Path> files = Files.list(root.resolve("d"))) {
+      assertEquals(10 + threads * perThread, files.count(), "no temp file may be left behind");
+    }
   }
 
   @Test
