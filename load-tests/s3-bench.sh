@@ -187,6 +187,12 @@ row() { # label key format
   s=$(r s3proxy "$2")
   printf '| %s | %s | %s | %s |\n' "$1" "$(fmt "$g" "$3")" "$(fmt "$s" "$3")" "$(ratio "$g" "$s")"
 }
+vs_s3proxy_put() { # label results key: another run's figure against s3proxy's PUT rate
+  local v s
+  v=$(r "$2" "$3")
+  s=$(r s3proxy put_small_rps)
+  printf '| %s | %s | %s | %s |\n' "$1" "$(fmt "$v" %.0f)" "$(fmt "$s" %.0f)" "$(ratio "$v" "$s")"
+}
 lat_row() { # label prefix
   printf '| %s | %s / %s | %s / %s | |\n' "$1" \
     "$(fmt "$(r granary-epoll "${2}_p50_ms")" %.1f)" "$(fmt "$(r granary-epoll "${2}_p99_ms")" %.1f)" \
@@ -205,18 +211,10 @@ table() {
   lat_row "100 KiB GET latency p50 / p99 (ms)" get_small
   row "100 KiB PUT, $concurrency in flight (req/s)" put_small_rps %.0f
   lat_row "100 KiB PUT latency p50 / p99 (ms)" put_small
-  printf '| %s | %s | %s | %s |\n' "100 KiB PUT, local under-storage with \`fsync: false\` (no sync per PUT, as s3proxy; req/s)" \
-    "$(fmt "$(r granary-nosync put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
-    "$(ratio "$(r granary-nosync put_small_rps)" "$(r s3proxy put_small_rps)")"
-  printf '| %s | %s | %s | %s |\n' "100 KiB PUT with \`x-granary-write-type: ASYNC_THROUGH\` (req/s; s3proxy as above)" \
-    "$(fmt "$(r granary-async put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
-    "$(ratio "$(r granary-async put_small_rps)" "$(r s3proxy put_small_rps)")"
-  printf '| %s | %s | %s | %s |\n' "100 KiB PUT ceiling: an endpoint that only reads and MD5-hashes each body, stores nothing (req/s; s3proxy as above)" \
-    "$(fmt "$(r put-ceiling put_small_rps)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
-    "$(ratio "$(r put-ceiling put_small_rps)" "$(r s3proxy put_small_rps)")"
-  printf '| %s | %s | %s | %s |\n' "100 KiB durable file puts on the same disk, no server: create, write, fdatasync, rename; 32 threads (puts/s; s3proxy as above)" \
-    "$(fmt "$(r disk-ceiling disk_puts_per_s)" %.0f)" "$(fmt "$(r s3proxy put_small_rps)" %.0f)" \
-    "$(ratio "$(r disk-ceiling disk_puts_per_s)" "$(r s3proxy put_small_rps)")"
+  vs_s3proxy_put "100 KiB PUT, local under-storage with \`fsync: false\` (no sync per PUT, as s3proxy; req/s)" granary-nosync put_small_rps
+  vs_s3proxy_put "100 KiB PUT with \`x-granary-write-type: ASYNC_THROUGH\` (req/s; s3proxy as above)" granary-async put_small_rps
+  vs_s3proxy_put "100 KiB PUT ceiling: an endpoint that only reads and MD5-hashes each body, stores nothing (req/s; s3proxy as above)" put-ceiling put_small_rps
+  vs_s3proxy_put "100 KiB durable file puts on the same disk, no server: create, write, fdatasync, rename; 32 threads (puts/s; s3proxy as above)" disk-ceiling disk_puts_per_s
   row "LIST 10,000 keys, pages of 1000: median full listing (ms, lower is better)" list_median_ms %.1f
   row "LIST 10,000 keys: full listings/s" list_per_s %.2f
   echo
