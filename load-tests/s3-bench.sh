@@ -5,7 +5,7 @@
 #
 #   load-tests/s3-bench.sh [--quick] [--write FILE] [--keep]
 #
-#   --quick       short windows (< 3 min in all); numbers are indicative only
+#   --quick       short windows (about 3.5 min in all); numbers are indicative only
 #   --write FILE  append the table, with date, machine and command, to FILE (e.g. BENCHMARKS.md)
 #   --keep        keep the temporary directory (logs, data) instead of deleting it
 #
@@ -17,7 +17,7 @@ set -euo pipefail
 bench_name=s3-bench
 # shellcheck source=bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
-bench_parse_args 2,13 "$@"
+bench_parse_args 2,14 "$@"
 
 # ------------------------------------------------------------------ parameters
 if [ "$quick" = 1 ]; then
@@ -59,19 +59,22 @@ launcher_stale() {
 # ------------------------------------------------------------------ run state and teardown
 bench_run_state
 
-# Before each measurement: write back what the last one left dirty and let its deleted files age
-# out. ext4 without a journal (these machines' disks) scans inodes freed in the last 5 s (300 s
-# while unwritten) on every create, so without this a server's PUTs would pay for the files the
-# previous server deleted.
+# Before each measurement that writes files: write back what the previous one left dirty and let
+# the files it deleted age out. ext4 without a journal (these machines' disks) scans the inodes
+# freed in the last 60 s (300 s while their inode-table block is unwritten) on every create, so
+# without this a server's PUTs would pay for the files the previous run deleted. Quick runs wait
+# only 6 s: their PUT figures are not comparable anyway.
 settle() {
-  sync
-  sleep 6
+  local secs=61
+  [ "$quick" = 1 ] && secs=6
+  sync -f "$tmp" 2>/dev/null || sync
+  say "settling the disk: sync, then ${secs} s for recently deleted inodes to age out"
+  sleep "$secs"
 }
 
 driver() { # name endpoint args...
   local name=$1 endpoint=$2
   shift 2
-  settle
   say "driver: $name ($*)"
   "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -Xms1g -Xmx2g \
     -cp "$here/target/classes:$here/target/lib/*" io.granary.loadtest.S3Bench \
@@ -109,6 +112,7 @@ say "iperf3 -l 32K in four processes at once (four streams, as the 4-stream GET 
 iperf_p4=$(iperf_processes 4 p4 -l 32K)
 say "iperf3 -l 32K, four processes: $iperf_p4 MiB/s"
 
+settle
 start_granary epoll
 ufs_before=$(metric "$granary_admin" granary_ufs_read_bytes_total || true)
 driver granary-epoll "http://127.0.0.1:$granary_port" "${list_args[@]}"
@@ -117,12 +121,14 @@ hits=$(metric "$granary_admin" granary_cache_hits_total || true)
 misses=$(metric "$granary_admin" granary_cache_misses_total || true)
 # The same PUTs with x-granary-write-type: ASYNC_THROUGH (acknowledged once in the cache and the
 # LMDB persist queue; the under-storage write follows in the background, as in Alluxio 2.x's default).
+settle
 driver granary-async "http://127.0.0.1:$granary_port" --workloads put-small --put-write-type ASYNC_THROUGH
 persist_queue=$(metric "$granary_admin" granary_persist_queue_length || true)
 stop_pid "$granary_pid"
 
 # The same PUTs with the local under-storage's fsync off: no sync per PUT, the durability s3proxy's
 # filesystem store has (it never syncs). Granary's default syncs each PUT's data (fdatasync).
+settle
 mkdir -p "$tmp/granary-nosync/ufs"
 start_granary epoll nosync $'\nroot: {uri: "file://'"$tmp"'/granary-nosync/ufs", options: {fsync: "false"}}'
 # A fresh JVM: a longer warm-up, so the JIT has compiled the PUT path before the window opens.
@@ -130,9 +136,10 @@ driver granary-nosync "http://127.0.0.1:$granary_port" --workloads put-small --w
 stop_pid "$granary_pid"
 
 # The disk's ceiling for durable puts: the same 100 KiB bodies written to files as the servers
-# write them (create, write, fdatasync, rename over one of 2,000 names; 32 threads), no server.
+# write them (create, write, fdatasync, rename over one of 2,000 names; as many threads as the
+# driver has requests in flight), no server.
 settle
-say "disk put ceiling: 32 threads of create, write, fdatasync, rename in $tmp/disk-ceiling"
+say "disk put ceiling: $concurrency threads of create, write, fdatasync, rename in $tmp/disk-ceiling"
 "$JAVA_HOME/bin/java" "${GRANARY_JAVA_FLAGS[@]}" -cp "$here/target/classes:$here/target/lib/*" \
   io.granary.loadtest.DiskPutCeiling --dir "$tmp/disk-ceiling" --threads "$concurrency" \
   --seconds "$secs" --warmup "$warm" >"$tmp/disk-ceiling.results" || die "the disk put ceiling run failed"
@@ -149,6 +156,7 @@ jclouds.filesystem.basedir=$tmp/s3proxy/data
 jclouds.identity=$ak
 jclouds.credential=$sk
 EOF
+settle
 "$JAVA_HOME/bin/java" -jar "$here/target/s3proxy/s3proxy.jar" --properties "$tmp/s3proxy/s3proxy.properties" \
   >"$tmp/s3proxy/s3proxy.log" 2>&1 &
 s3p_pid=$!
@@ -214,7 +222,7 @@ table() {
   vs_s3proxy_put "100 KiB PUT, local under-storage with \`fsync: false\` (no sync per PUT, as s3proxy; req/s)" granary-nosync put_small_rps
   vs_s3proxy_put "100 KiB PUT with \`x-granary-write-type: ASYNC_THROUGH\` (req/s; s3proxy as above)" granary-async put_small_rps
   vs_s3proxy_put "100 KiB PUT ceiling: an endpoint that only reads and MD5-hashes each body, stores nothing (req/s; s3proxy as above)" put-ceiling put_small_rps
-  vs_s3proxy_put "100 KiB durable file puts on the same disk, no server: create, write, fdatasync, rename; 32 threads (puts/s; s3proxy as above)" disk-ceiling disk_puts_per_s
+  vs_s3proxy_put "100 KiB durable file puts on the same disk, no server: create, write, fdatasync, rename; $concurrency threads (puts/s; s3proxy as above)" disk-ceiling disk_puts_per_s
   row "LIST 10,000 keys, pages of 1000: median full listing (ms, lower is better)" list_median_ms %.1f
   row "LIST 10,000 keys: full listings/s" list_per_s %.2f
   echo

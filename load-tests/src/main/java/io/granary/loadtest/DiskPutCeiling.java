@@ -2,7 +2,6 @@ package io.granary.loadtest;
 
 import static io.granary.loadtest.BenchSupport.result;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -47,7 +46,14 @@ public final class DiskPutCeiling {
       String v = args[i + 1];
       switch (args[i]) {
         case "--dir" -> dir = Path.of(v);
-        case "--sync" -> sync = Boolean.parseBoolean(v);
+        case "--sync" -> sync = switch (v) {
+          case "true" -> true;
+          case "false" -> false;
+          default -> {
+            usage("--sync takes true or false, not " + v);
+            yield true;
+          }
+        };
         case "--threads" -> threads = Integer.parseInt(v);
         case "--keys" -> keys = Integer.parseInt(v);
         case "--size" -> size = Integer.parseInt(v);
@@ -96,7 +102,7 @@ public final class DiskPutCeiling {
                 StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             puts.incrementAndGet();
           }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // any failure ends the run: a silent dead worker would lower the rate
           failure.compareAndSet(null, e);
           stop = true;
         }

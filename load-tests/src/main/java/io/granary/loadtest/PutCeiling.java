@@ -54,11 +54,16 @@ public final class PutCeiling {
     HttpServerOptions http = new HttpServerOptions().setPort(port).setHost("127.0.0.1");
     AtomicInteger bound = new AtomicInteger();
     // one deployment of a server instance per event loop sharing the port, as Granary's S3 listener
-    vertx.deployVerticle(() -> (Deployable) context -> context.owner().createHttpServer(http)
-            .requestHandler(req -> handle(req, puts))
-            .listen()
-            .onSuccess(s -> bound.set(s.actualPort())),
-        new DeploymentOptions().setInstances(loops)).await();
+    try {
+      vertx.deployVerticle(() -> (Deployable) context -> context.owner().createHttpServer(http)
+              .requestHandler(req -> handle(req, puts))
+              .listen()
+              .onSuccess(s -> bound.set(s.actualPort())),
+          new DeploymentOptions().setInstances(loops)).await();
+    } catch (RuntimeException e) {
+      System.err.println("PutCeiling: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+      System.exit(1); // Vert.x's threads would keep the JVM alive
+    }
     System.out.println("listening on " + bound.get());
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("PutCeiling: " + puts.get() + " PUTs")));

@@ -32,6 +32,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -45,13 +46,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class LocalUnderStorage implements UnderStorage {
   static final String TEMP_PREFIX = ".granary-tmp-";
+  /** How long a put waits for its directory's create lock before creating without it. */
+  private static final long CREATE_WAIT_MS = 100;
+
   /** Striped by directory: see {@link #createTemp}. */
-  private static final ReentrantLock[] CREATE_LOCKS = new ReentrantLock[64];
-
-  static {
-    Arrays.setAll(CREATE_LOCKS, i -> new ReentrantLock());
-  }
-
+  private final ReentrantLock[] createLocks = new ReentrantLock[256];
   private final String uri;
   private final Path root;
 
@@ -67,6 +66,7 @@ public final class LocalUnderStorage implements UnderStorage {
    */
   public LocalUnderStorage(URI uri, boolean fsync) {
     this.fsync = fsync;
+    Arrays.setAll(createLocks, i -> new ReentrantLock());
     if (!"file".equalsIgnoreCase(uri.getScheme())) {
       throw new InvalidArgumentException("not a file URI: " + uri);
     }
@@ -190,19 +190,29 @@ public final class LocalUnderStorage implements UnderStorage {
   }
 
   /**
-   * Creates a put's temp file, one create per directory at a time. ext4 without a journal (these
-   * machines' disks) scans the recently freed inodes on every create while it holds the directory's
-   * lock, and the kernel's waiters for that lock spin on the other cores; waiting here parks them
-   * instead (100 KiB PUTs +22-28% in the S3 benchmark, STACK-NOTES). Creates are serialized by the
-   * directory lock anyway, so nothing that could run in parallel waits.
+   * Creates a put's temp file, one create per directory at a time where it can. ext4 without a
+   * journal (these machines' root file systems) scans the inodes freed in the last minute on every
+   * create while it holds the directory's lock, and the kernel's waiters for that lock spin on the
+   * other cores; waiting here parks them instead (100 KiB PUTs +22-28% in alternating S3 benchmark
+   * runs). The locks are striped, so two directories may share one; and a create that hangs (a
+   * stalled network mount) holds its stripe, so a put waits at most {@value #CREATE_WAIT_MS} ms
+   * and then creates without it.
    */
-  private static FileChannel createTemp(Path temp) throws IOException {
-    ReentrantLock lock = CREATE_LOCKS[Math.floorMod(temp.getParent().hashCode(), CREATE_LOCKS.length)];
-    lock.lock();
+  private FileChannel createTemp(Path temp) throws IOException {
+    ReentrantLock lock = createLocks[Math.floorMod(temp.getParent().hashCode(), createLocks.length)];
+    boolean locked;
+    try {
+      locked = lock.tryLock(CREATE_WAIT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      locked = false;
+    }
     try {
       return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } finally {
-      lock.unlock();
+      if (locked) {
+        lock.unlock();
+      }
     }
   }
 
