@@ -1,7 +1,9 @@
 package io.granary.loadtest;
 
 import static io.granary.loadtest.BenchSupport.result;
+import static io.granary.loadtest.BenchSupport.sleepWatching;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -65,6 +67,9 @@ public final class DiskPutCeiling {
     if (dir == null || args.length % 2 != 0) {
       usage("--dir is required and every option takes a value");
     }
+    if (threads < 1 || keys < 1 || size < 1 || seconds < 1 || warmup < 0) {
+      usage("--threads, --keys, --size and --seconds must be at least 1, --warmup at least 0");
+    }
     Files.createDirectories(dir);
     byte[] body = new byte[size];
     new Random(5).nextBytes(body);
@@ -108,12 +113,20 @@ public final class DiskPutCeiling {
         }
       }));
     }
-    Thread.sleep(warmup * 1000L);
-    long p0 = puts.get();
-    long t0 = System.nanoTime();
-    Thread.sleep(seconds * 1000L);
-    long p1 = puts.get();
-    long t1 = System.nanoTime();
+    long p0 = 0;
+    long p1 = 0;
+    long t0 = 0;
+    long t1 = 0;
+    try { // a failing worker ends the warm-up or the window at once
+      sleepWatching(warmup, failure);
+      p0 = puts.get();
+      t0 = System.nanoTime();
+      sleepWatching(seconds, failure);
+      p1 = puts.get();
+      t1 = System.nanoTime();
+    } catch (IOException e) {
+      // reported below, once the workers have stopped
+    }
     stop = true;
     for (Thread w : workers) {
       w.join();

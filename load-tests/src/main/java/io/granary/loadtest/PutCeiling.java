@@ -36,15 +36,23 @@ public final class PutCeiling {
   public static void main(String[] args) throws Exception {
     int port = 0;
     int loops = Runtime.getRuntime().availableProcessors();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--port" -> port = Integer.parseInt(args[++i]);
-        case "--event-loops" -> loops = Integer.parseInt(args[++i]);
-        default -> {
-          System.err.println("usage: PutCeiling [--port P] [--event-loops N]");
-          System.exit(2);
+    try {
+      for (int i = 0; i < args.length; i += 2) {
+        if (i + 1 == args.length) {
+          throw new IllegalArgumentException(args[i] + " needs a value");
+        }
+        switch (args[i]) {
+          case "--port" -> port = Integer.parseInt(args[i + 1]);
+          case "--event-loops" -> loops = Integer.parseInt(args[i + 1]);
+          default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
+      if (port < 0 || port > 65535 || loops < 1) {
+        throw new IllegalArgumentException("--port must be 0-65535 and --event-loops at least 1");
+      }
+    } catch (RuntimeException e) { // a bad number, a missing value or an unknown option
+      System.err.println("PutCeiling: " + e.getMessage() + "\nusage: PutCeiling [--port P] [--event-loops N]");
+      System.exit(2);
     }
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(loops))
