@@ -6,6 +6,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -163,9 +164,15 @@ public final class FuseMount implements AutoCloseable {
    * Raises the kernel's read-ahead for this mount's device (128 KiB by default for FUSE), so a
    * sequential reader keeps several 128 KiB read requests in flight. Needs root; without it the
    * kernel's default stays and a warning says so.
+   *
+   * <p>Only after the FUSE handshake: the mount shows up before libfuse has answered the kernel's
+   * INIT, and the kernel caps the device's read-ahead at the INIT answer's maximum when it arrives,
+   * which would undo a value written earlier. A stat of the mount point is held by the kernel until
+   * INIT is answered (the root's attributes start expired, so the stat is a request).
    */
   private void setReadAhead(int kb) {
     try {
+      Files.readAttributes(mountPoint, BasicFileAttributes.class);
       Path knob = Path.of("/sys/class/bdi", deviceOf(mountPoint), "read_ahead_kb");
       Files.writeString(knob, Integer.toString(kb));
       LOG.info("fuse read-ahead of {} set to {} KiB ({})", mountPoint, kb, knob);
